@@ -1,0 +1,32 @@
+# Shouwang: the two commands a newcomer needs are `make demo` and `make test`.
+# Both create the virtualenv and install exactly pinned dependencies on first use.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: setup demo test lint bench-ingest clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade "pip==25.3"
+	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
+	touch $@
+
+setup: $(BIN)/.installed
+
+demo: setup            ## generate a 2,000-household county and run the pipeline on it
+	$(BIN)/shouwang demo
+
+test: setup            ## lint, then the whole test suite against real PostgreSQL
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench-ingest: setup    ## ingest benchmark on a generated 450k-household county (see docs/benchmarks.md)
+	$(BIN)/python -m benchmarks.ingest_benchmark
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,184 @@
+"""The `shouwang` command: one entry point for operators, scripts and the demo."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from shouwang.db import get_engine
+    from shouwang.db.migrate import upgrade
+
+    applied = upgrade(get_engine())
+    console.print(f"database up to date ({len(applied)} migrations applied now)")
+    return 0
+
+
+def cmd_db_stop(args: argparse.Namespace) -> int:
+    from shouwang.config import load_settings
+    from shouwang.db.embedded import stop_embedded
+
+    stopped = stop_embedded(load_settings().embedded_pgdata)
+    console.print("embedded PostgreSQL stopped" if stopped else "no embedded PostgreSQL running")
+    return 0
+
+
+def accounting_table(reports) -> Table:
+    table = Table(title="Deliveries: rows_read = loaded + quarantined + duplicate", show_lines=False)
+    for name in ("dept", "feed", "file", "read", "loaded", "quarantined", "duplicate", "new", "changed",
+                 "removed", "status", "problems"):
+        table.add_column(name, justify="right" if name in ("read", "loaded", "quarantined", "duplicate", "new",
+                                                           "changed", "removed") else "left")
+    for r in reports:
+        codes = ", ".join(sorted({p["code"] for p in r.problems}))
+        style = {"loaded": "", "identical_resend": "dim"}.get(r.status, "bold red")
+        table.add_row(
+            r.dept, r.feed, r.file, f"{r.rows_read:,}", f"{r.rows_loaded:,}", f"{r.rows_quarantined:,}",
+            f"{r.rows_duplicate:,}", f"{r.rows_new:,}", f"{r.rows_changed:,}", f"{r.rows_removed:,}", r.status,
+            codes, style=style,
+        )
+    tot = [sum(getattr(r, k) for r in reports) for k in ("rows_read", "rows_loaded", "rows_quarantined",
+                                                          "rows_duplicate", "rows_new", "rows_changed",
+                                                          "rows_removed")]
+    table.add_row("total", "", f"{len(reports)} files", *(f"{v:,}" for v in tot), "", "", style="bold")
+    return table
+
+
+def run_ingest(landing: Path, report: Path | None, workers: int | None, feeds: list[str] | None) -> list:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from shouwang.db import get_engine
+    from shouwang.db.migrate import upgrade
+    from shouwang.ingest import ingest_landing, write_report
+    from shouwang.landing.discover import discover
+    from shouwang.registry import load_registry
+
+    upgrade(get_engine())
+    deliveries, _ = discover(landing, load_registry(), set(feeds) if feeds else None)
+    n_feeds = len({d.feed.feed_id for d in deliveries})
+    with Progress(
+        TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TextColumn("feeds"), TimeElapsedColumn(),
+        TextColumn("{task.description}"), console=console, transient=True,
+    ) as progress:
+        task = progress.add_task("", total=n_feeds)
+
+        def done(feed_id: str, got: list[dict]) -> None:
+            progress.update(task, advance=1, description=feed_id)
+
+        reports = ingest_landing(landing, workers=workers, feed_ids=feeds, on_feed_done=done)
+    console.print(accounting_table(reports))
+    if report:
+        write_report(reports, report)
+        console.print(f"report written to {report}")
+    return reports
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    landing = Path(args.landing)
+    if not landing.is_dir():
+        console.print(f"[red]landing folder not found: {landing}[/red]")
+        return 2
+    reports = run_ingest(landing, Path(args.report) if args.report else None, args.workers, args.feed)
+    failed = [r for r in reports if r.status == "failed"]
+    return 1 if failed else 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from shouwang.synth import generate_county
+
+    out = Path(args.out)
+    truth = Path(args.truth) if args.truth else out.parent / f"{out.name}_truth"
+    extract = dt.datetime.strptime(args.date, "%Y%m%d").date()
+    summary = generate_county(
+        households=args.households, seed=args.seed, out_dir=out, extract_date=extract, truth_dir=truth
+    )
+    console.print(
+        f"generated {summary.households:,} households, {summary.persons:,} persons, "
+        f"{sum(summary.rows_per_feed.values()):,} rows in {len(summary.rows_per_feed)} feeds "
+        f"into {out} (truth in {truth}) in {summary.elapsed_seconds:.1f}s"
+    )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Generate a county and ingest it: the newcomer's first look at the platform."""
+    import shutil
+
+    from shouwang.config import load_settings
+    from shouwang.synth import generate_county
+
+    home = load_settings().home
+    landing = home / "demo" / "landing"
+    truth = home / "demo" / "truth"
+    if landing.exists():
+        shutil.rmtree(landing)
+    console.print(f"[bold]1/2[/bold] generating a county of {args.households:,} households (seed {args.seed})")
+    summary = generate_county(households=args.households, seed=args.seed, out_dir=landing, truth_dir=truth)
+    console.print(f"     {summary.persons:,} persons, {sum(summary.rows_per_feed.values()):,} rows, 40 feeds")
+    console.print("[bold]2/2[/bold] ingesting the landing zone")
+    report = home / "demo" / "ingest_report.json"
+    reports = run_ingest(landing, report, None, None)
+    unbalanced = [r for r in reports if not r.balanced]
+    console.print(
+        f"accounted: {sum(r.rows_read for r in reports):,} rows read in {len(reports)} files; "
+        f"{'every row accounted for' if not unbalanced else f'{len(unbalanced)} files do NOT balance'}"
+    )
+    return 0 if not unbalanced else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shouwang", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress (never personal data)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database administration")
+    dbsub = db.add_subparsers(dest="db_command", required=True)
+    dbsub.add_parser("upgrade", help="apply migrations and sync staging tables").set_defaults(func=cmd_db_upgrade)
+    dbsub.add_parser("stop", help="stop the embedded PostgreSQL").set_defaults(func=cmd_db_stop)
+
+    p = sub.add_parser("ingest", help="load every delivery in a landing folder")
+    p.add_argument("landing")
+    p.add_argument("--report", help="write the accounting as JSON to this file")
+    p.add_argument("--workers", type=int, default=None, help="parallel feed workers (default: 2)")
+    p.add_argument("--feed", action="append", help="only this feed id (repeatable), e.g. gongan_huji")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("demo-data", help="generate a synthetic county's deliveries (and its truth)")
+    p.add_argument("--households", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", required=True)
+    p.add_argument("--truth", help="truth folder (default: <out>_truth beside --out)")
+    p.add_argument("--date", default="20210630", help="extract date YYYYMMDD")
+    p.set_defaults(func=cmd_demo_data)
+
+    p = sub.add_parser("demo", help="generate a county and run the pipeline on it")
+    p.add_argument("--households", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Runtime settings, read from the environment once.
+
+Everything a deployment changes lives here, so that modules never read os.environ themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed settings; build with :func:`load_settings`."""
+
+    database_url: str | None
+    home: Path
+    archive_dir: Path = field(init=False)
+    embedded_pgdata: Path = field(init=False)
+    sql_dir: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "archive_dir", _path("SHOUWANG_ARCHIVE_DIR", self.home / "archive"))
+        object.__setattr__(self, "embedded_pgdata", self.home / "pgdata")
+        object.__setattr__(self, "sql_dir", _path("SHOUWANG_SQL_DIR", PROJECT_ROOT / "sql" / "migrations"))
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment.
+
+    SHOUWANG_DATABASE_URL  the warehouse; unset -> an embedded PostgreSQL under SHOUWANG_HOME
+    SHOUWANG_HOME          working folder for the archive, embedded database, reports (default ./var)
+    SHOUWANG_ARCHIVE_DIR   where delivery files are archived unchanged (default $SHOUWANG_HOME/archive)
+    """
+    home = _path("SHOUWANG_HOME", PROJECT_ROOT / "var")
+    return Settings(database_url=os.environ.get("SHOUWANG_DATABASE_URL") or None, home=home)

@@ -1,0 +1,85 @@
+"""XLSX deliveries: first sheet, a merged title row above the header, typed cells.
+
+Cells arrive typed by Excel, so they are turned back into the text the department meant:
+integral floats lose their ".0"; numbers too large to be exact (an ID number typed into a numeric
+cell) keep a scientific form so that standardisation can recognise them as Excel-mangled; dates
+become ISO text; Excel serial dates stay numbers and are parsed later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from shouwang.landing.readers.base import (
+    FileProblem,
+    ReadResult,
+    RejectedFile,
+    clean_cell,
+    header_problems,
+)
+
+_MAX_HEADER_SEARCH = 10
+
+
+def excel_cell_text(value: object) -> str | None:
+    """Text of one typed Excel cell (see module docstring)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.15g}"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ") if (value.hour or value.minute or value.second) else value.date().isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return clean_cell(value)
+
+
+def _find_header(rows: list[list], expected: tuple[str, ...]) -> int | None:
+    wanted = set(expected)
+    for i, row in enumerate(rows[:_MAX_HEADER_SEARCH]):
+        names = [str(v).strip() for v in row if v not in (None, "")]
+        if names and sum(n in wanted for n in names) >= max(1, len(names) // 2):
+            return i
+    return None
+
+
+def read_xlsx(path: Path, expected: tuple[str, ...]) -> ReadResult:
+    """Read the first sheet of an XLSX delivery."""
+    from python_calamine import CalamineWorkbook
+
+    if path.stat().st_size == 0:
+        raise RejectedFile(FileProblem("empty_file", "file is empty", fatal=True))
+    try:
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        grid = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises several error types for broken workbooks
+        raise RejectedFile(
+            FileProblem("unreadable", f"not a readable XLSX workbook: {type(exc).__name__}", fatal=True)
+        ) from exc
+    header_at = _find_header(grid, expected)
+    if header_at is None:
+        raise RejectedFile(
+            FileProblem("unreadable", "no header row with the contract's column names in the first rows", True)
+        )
+    raw_header = [str(v).strip() for v in grid[header_at]]
+    while raw_header and raw_header[-1] == "":
+        raw_header.pop()
+    width = len(raw_header)
+    problems = header_problems(raw_header, expected)
+    rows: list[list[str | None]] = []
+    lines: list[int] = []
+    for offset, raw in enumerate(grid[header_at + 1 :], start=header_at + 2):
+        cells = [excel_cell_text(v) for v in raw[:width]]
+        cells += [None] * (width - len(cells))
+        if all(c is None for c in cells):
+            continue  # empty sheet rows: nothing delivered
+        rows.append(cells)
+        lines.append(offset)
+    return ReadResult(header=raw_header, rows=rows, line_numbers=lines, problems=problems)

@@ -1,0 +1,101 @@
+"""Staging table layout, derived from the registry.
+
+Each feed has one table `staging.<dept>_<feed>` holding every version of every record:
+the current state is `valid_to IS NULL` (view `staging.<feed_id>_current`), history is the rest.
+Column names come from the registry's canonical fields; each column type expands into the typed
+columns listed in feeds.yaml's header. The fixed tables live in sql/migrations; these are created
+and widened (never narrowed) by `shouwang db upgrade` from the registry, so a new feed needs no SQL.
+"""
+
+from __future__ import annotations
+
+from shouwang.registry import Column, Feed
+
+META_COLUMNS: list[tuple[str, str]] = [
+    ("record_key", "text NOT NULL"),
+    ("row_hash", "bigint NOT NULL"),
+    ("valid_from", "bigint NOT NULL"),  # delivery_id that introduced this version
+    ("valid_to", "bigint"),  # delivery_id that closed it (changed or removed); NULL = current
+    ("change_kind", "text NOT NULL"),  # new | changed | removed (tombstone of a delta removal)
+    ("line_no", "integer"),
+    ("parse_issues", "jsonb"),  # {field: raw value} for optional values that could not be parsed
+]
+
+_SCALAR_TYPES = {
+    "text": "text",
+    "enum": "text",
+    "sex": "text",
+    "change_type": "text",
+    "date": "date",
+    "month": "date",
+    "datetime": "timestamp",
+    "year": "integer",
+    "int": "bigint",
+    "decimal": "numeric(16,2)",
+    "bool": "boolean",
+}
+
+
+def column_expansion(col: Column) -> list[tuple[str, str]]:
+    """Staging columns (name, SQL type) produced by one registry column."""
+    f = col.field
+    t = col.type
+    if t in _SCALAR_TYPES:
+        return [(f, _SCALAR_TYPES[t])]
+    if t in ("id", "ids"):
+        cols = [(f, "text"), (f"{f}_raw", "text"), (f"{f}_status", "text")]
+        if f == "id_number":
+            cols += [("id_sex", "text"), ("id_birth_date", "date")]
+        if t == "ids":
+            cols.append((f"{f}_all", "text"))
+        return cols
+    if t in ("name", "names"):
+        cols = [(f, "text"), (f"{f}_raw", "text"), (f"{f}_note", "text")]
+        if t == "names":
+            cols.append((f"{f}_all", "text"))
+        return cols
+    if t == "phone":
+        return [(f, "text"), (f"{f}_raw", "text")]
+    if t in ("township", "village"):
+        return [(f"{f}_code", "text"), (f, "text")]
+    if t == "address":
+        return [(f, "text"), (f"{f}_township_code", "text"), (f"{f}_village_code", "text")]
+    raise ValueError(f"unknown column type {t!r}")
+
+
+def staged_columns(feed: Feed) -> list[tuple[str, str]]:
+    """All columns of the feed's staging table, meta columns first."""
+    cols = list(META_COLUMNS)
+    for col in feed.columns:
+        cols += column_expansion(col)
+    fields = {c.field for c in feed.columns}
+    if "id_number" in fields and "sex" in fields:
+        cols.append(("sex_conflict", "boolean"))  # given sex differs from the ID's
+    if "id_number" in fields and "birth_date" in fields:
+        cols.append(("birth_date_conflict", "boolean"))
+    return cols
+
+
+def table_name(feed: Feed) -> str:
+    return f"staging.{feed.feed_id}"
+
+
+def ddl_statements(feed: Feed) -> list[str]:
+    """Idempotent DDL creating or widening the feed's staging table, its indexes and current view."""
+    t = feed.feed_id
+    cols = staged_columns(feed)
+    body = ",\n    ".join(f"{name} {sqltype}" for name, sqltype in cols)
+    stmts = [f"CREATE TABLE IF NOT EXISTS staging.{t} (\n    {body}\n)"]
+    stmts += [
+        f"ALTER TABLE staging.{t} ADD COLUMN IF NOT EXISTS {name} {sqltype.replace(' NOT NULL', '')}"
+        for name, sqltype in cols
+    ]
+    stmts += [
+        f"CREATE UNIQUE INDEX IF NOT EXISTS {t}_current_key ON staging.{t} (record_key) WHERE valid_to IS NULL",
+        f"CREATE INDEX IF NOT EXISTS {t}_valid_from ON staging.{t} (valid_from)",
+        f"CREATE INDEX IF NOT EXISTS {t}_valid_to ON staging.{t} (valid_to)",
+        f"CREATE OR REPLACE VIEW staging.{t}_current AS SELECT * FROM staging.{t} WHERE valid_to IS NULL",
+    ]
+    if feed.field_column("id_number") is not None:
+        stmts.append(f"CREATE INDEX IF NOT EXISTS {t}_id_number ON staging.{t} (id_number) WHERE valid_to IS NULL")
+    return stmts

@@ -1,0 +1,24 @@
+-- Rows that could not be used, with a reason code, a message and the raw row as delivered.
+CREATE TABLE IF NOT EXISTS quarantine.row (
+    quarantine_id bigserial PRIMARY KEY,
+    delivery_id   bigint      NOT NULL REFERENCES raw.delivery (delivery_id),
+    feed_id       text        NOT NULL,
+    line_no       integer,            -- 1-based line (csv/jsonl) or sheet row (xlsx) in the file
+    record_key    text,
+    reason_code   text        NOT NULL,
+    message       text        NOT NULL,
+    raw           jsonb,
+    created_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS quarantine_row_delivery_idx ON quarantine.row (delivery_id);
+CREATE INDEX IF NOT EXISTS quarantine_row_feed_reason_idx ON quarantine.row (feed_id, reason_code);
+
+-- What each applied delivery changed in staging; later stages read this to work incrementally.
+CREATE TABLE IF NOT EXISTS staging.change_log (
+    delivery_id bigint NOT NULL REFERENCES raw.delivery (delivery_id),
+    feed_id     text   NOT NULL,
+    record_key  text   NOT NULL,
+    change_kind text   NOT NULL CHECK (change_kind IN ('new', 'changed', 'removed')),
+    PRIMARY KEY (delivery_id, record_key)
+);
+CREATE INDEX IF NOT EXISTS change_log_feed_idx ON staging.change_log (feed_id, delivery_id);
