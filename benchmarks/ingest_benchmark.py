@@ -63,7 +63,9 @@ def copy_baseline(url: str, landing: Path) -> tuple[int, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--households", type=int, default=450_000)
     parser.add_argument("--seed", type=int, default=20210630)
     parser.add_argument("--workers", type=int, default=2)
@@ -108,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     out = ROOT / "var" / "bench" / "ingest_result.json"
     out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     ok = (
-        result["rows_per_second"] >= 50_000 and result["peak_memory_gb"] <= 4 and result["ratio_to_copy"] >= 0.3
+        result["rows_per_second"] >= 50_000
+        and result["peak_memory_gb"] <= 4
+        and result["ratio_to_copy"] >= 0.3
     )
     print("targets met" if ok else "TARGETS NOT MET")
     return 0

@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 200)
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -41,21 +41,56 @@ def cmd_db_stop(args: argparse.Namespace) -> int:
 
 def accounting_table(reports) -> Table:
     table = Table(title="Deliveries: rows_read = loaded + quarantined + duplicate", show_lines=False)
-    for name in ("dept", "feed", "file", "read", "loaded", "quarantined", "duplicate", "new", "changed",
-                 "removed", "status", "problems"):
-        table.add_column(name, justify="right" if name in ("read", "loaded", "quarantined", "duplicate", "new",
-                                                           "changed", "removed") else "left")
+    for name in (
+        "dept",
+        "feed",
+        "file",
+        "read",
+        "loaded",
+        "quarantined",
+        "duplicate",
+        "new",
+        "changed",
+        "removed",
+        "status",
+        "problems",
+    ):
+        table.add_column(
+            name,
+            justify="right"
+            if name in ("read", "loaded", "quarantined", "duplicate", "new", "changed", "removed")
+            else "left",
+        )
     for r in reports:
         codes = ", ".join(sorted({p["code"] for p in r.problems}))
         style = {"loaded": "", "identical_resend": "dim"}.get(r.status, "bold red")
         table.add_row(
-            r.dept, r.feed, r.file, f"{r.rows_read:,}", f"{r.rows_loaded:,}", f"{r.rows_quarantined:,}",
-            f"{r.rows_duplicate:,}", f"{r.rows_new:,}", f"{r.rows_changed:,}", f"{r.rows_removed:,}", r.status,
-            codes, style=style,
+            r.dept,
+            r.feed,
+            r.file,
+            f"{r.rows_read:,}",
+            f"{r.rows_loaded:,}",
+            f"{r.rows_quarantined:,}",
+            f"{r.rows_duplicate:,}",
+            f"{r.rows_new:,}",
+            f"{r.rows_changed:,}",
+            f"{r.rows_removed:,}",
+            r.status,
+            codes,
+            style=style,
         )
-    tot = [sum(getattr(r, k) for r in reports) for k in ("rows_read", "rows_loaded", "rows_quarantined",
-                                                          "rows_duplicate", "rows_new", "rows_changed",
-                                                          "rows_removed")]
+    tot = [
+        sum(getattr(r, k) for r in reports)
+        for k in (
+            "rows_read",
+            "rows_loaded",
+            "rows_quarantined",
+            "rows_duplicate",
+            "rows_new",
+            "rows_changed",
+            "rows_removed",
+        )
+    ]
     table.add_row("total", "", f"{len(reports)} files", *(f"{v:,}" for v in tot), "", "", style="bold")
     return table
 
@@ -73,8 +108,14 @@ def run_ingest(landing: Path, report: Path | None, workers: int | None, feeds: l
     deliveries, _ = discover(landing, load_registry(), set(feeds) if feeds else None)
     n_feeds = len({d.feed.feed_id for d in deliveries})
     with Progress(
-        TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TextColumn("feeds"), TimeElapsedColumn(),
-        TextColumn("{task.description}"), console=console, transient=True,
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("feeds"),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=True,
     ) as progress:
         task = progress.add_task("", total=n_feeds)
 
@@ -128,7 +169,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     truth = home / "demo" / "truth"
     if landing.exists():
         shutil.rmtree(landing)
-    console.print(f"[bold]1/2[/bold] generating a county of {args.households:,} households (seed {args.seed})")
+    console.print(
+        f"[bold]1/2[/bold] generating a county of {args.households:,} households (seed {args.seed})"
+    )
     summary = generate_county(households=args.households, seed=args.seed, out_dir=landing, truth_dir=truth)
     console.print(f"     {summary.persons:,} persons, {sum(summary.rows_per_feed.values()):,} rows, 40 feeds")
     console.print("[bold]2/2[/bold] ingesting the landing zone")
@@ -149,7 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database administration")
     dbsub = db.add_subparsers(dest="db_command", required=True)
-    dbsub.add_parser("upgrade", help="apply migrations and sync staging tables").set_defaults(func=cmd_db_upgrade)
+    dbsub.add_parser("upgrade", help="apply migrations and sync staging tables").set_defaults(
+        func=cmd_db_upgrade
+    )
     dbsub.add_parser("stop", help="stop the embedded PostgreSQL").set_defaults(func=cmd_db_stop)
 
     p = sub.add_parser("ingest", help="load every delivery in a landing folder")

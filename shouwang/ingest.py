@@ -50,10 +50,18 @@ def ingest_feed(database_url: str, archive_dir: str, feed_id: str, paths: list[s
             log.exception("loading %s failed", delivery.path.name)
             reports.append(
                 DeliveryReport(
-                    dept=delivery.feed.dept, feed=delivery.feed.feed, file=delivery.path.name,
-                    status="failed", extract_date=delivery.extract_date.isoformat(),
-                    problems=[{"code": "load_failed", "message": f"{type(exc).__name__}: {exc}"[:500],
-                               "fatal": True}],
+                    dept=delivery.feed.dept,
+                    feed=delivery.feed.feed,
+                    file=delivery.path.name,
+                    status="failed",
+                    extract_date=delivery.extract_date.isoformat(),
+                    problems=[
+                        {
+                            "code": "load_failed",
+                            "message": f"{type(exc).__name__}: {exc}"[:500],
+                            "fatal": True,
+                        }
+                    ],
                 ).as_dict()
             )
     return reports
@@ -88,7 +96,8 @@ def ingest_landing(
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
             futures = {
-                pool.submit(ingest_feed, url, str(settings.archive_dir), fid, by_feed[fid]): fid for fid in order
+                pool.submit(ingest_feed, url, str(settings.archive_dir), fid, by_feed[fid]): fid
+                for fid in order
             }
             for fut in as_completed(futures):
                 got = fut.result()
@@ -99,7 +108,10 @@ def ingest_landing(
     for u in unrecognised:
         reports.append(
             DeliveryReport(
-                dept=u.path.parent.name, feed="", file=u.path.name, status="unrecognised",
+                dept=u.path.parent.name,
+                feed="",
+                file=u.path.name,
+                status="unrecognised",
                 problems=[{"code": "unrecognised_file", "message": u.reason, "fatal": True}],
             )
         )
@@ -110,4 +122,6 @@ def ingest_landing(
 def write_report(reports: list[DeliveryReport], path: Path) -> None:
     """The accounting as JSON: a list with one object per delivery file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2), encoding="utf-8")
+    path.write_text(
+        json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2), encoding="utf-8"
+    )

@@ -77,7 +77,8 @@ def upgrade(engine: Engine, sql_dir: Path | None = None, registry: Registry | No
             if mig.version in done:
                 if done[mig.version] != mig.checksum:
                     raise MigrationError(
-                        f"V{mig.version:03d}__{mig.name} was changed after it was applied; add a new migration"
+                        f"V{mig.version:03d}__{mig.name} was changed after it was applied;"
+                        " add a new migration instead"
                     )
                 continue
             conn.exec_driver_sql(mig.path.read_text(encoding="utf-8"))
@@ -103,7 +104,8 @@ def _reference_rows(name: str) -> list[dict[str, str]]:
 def _seed_reference(conn: Connection) -> None:
     conn.execute(
         text(
-            "INSERT INTO ref.township (township_code, township, core) VALUES (:township_code, :township, :core)"
+            "INSERT INTO ref.township (township_code, township, core)"
+            " VALUES (:township_code, :township, :core)"
             " ON CONFLICT (township_code) DO UPDATE SET township = EXCLUDED.township, core = EXCLUDED.core"
         ),
         _reference_rows("townships.csv"),

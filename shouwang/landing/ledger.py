@@ -73,7 +73,9 @@ def applied_from(conn: Connection, feed_id: str, extract_date, exclude: int) -> 
     return [LedgerEntry(*r) for r in rows]
 
 
-def record_outcome(conn: Connection, delivery_id: int, status: str, counts: dict, problems: list[dict]) -> None:
+def record_outcome(
+    conn: Connection, delivery_id: int, status: str, counts: dict, problems: list[dict]
+) -> None:
     """Store the accounting and problems of a finished delivery."""
     conn.execute(
         text(

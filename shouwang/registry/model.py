@@ -17,8 +17,25 @@ REGISTRY_FILE = Path(__file__).with_name("feeds.yaml")
 
 COLUMN_TYPES = frozenset(
     {
-        "text", "id", "ids", "name", "names", "sex", "date", "datetime", "month", "year", "int",
-        "decimal", "enum", "bool", "phone", "township", "village", "address", "change_type",
+        "text",
+        "id",
+        "ids",
+        "name",
+        "names",
+        "sex",
+        "date",
+        "datetime",
+        "month",
+        "year",
+        "int",
+        "decimal",
+        "enum",
+        "bool",
+        "phone",
+        "township",
+        "village",
+        "address",
+        "change_type",
     }
 )
 FORMATS = frozenset({"csv", "xlsx", "jsonl"})

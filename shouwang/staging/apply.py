@@ -65,7 +65,8 @@ def apply_changes(conn: Connection, feed: Feed, delivery_id: int, staged: pd.Dat
     data_cols = [c for c, _ in staged_columns(feed) if c not in _VERSION_COLUMNS and c in staged.columns]
     conn.exec_driver_sql("DROP TABLE IF EXISTS pg_temp.tmp_load")
     conn.exec_driver_sql(
-        f"CREATE TEMP TABLE tmp_load ON COMMIT DROP AS SELECT {', '.join(data_cols)} FROM staging.{t} WITH NO DATA"
+        f"CREATE TEMP TABLE tmp_load ON COMMIT DROP AS"
+        f" SELECT {', '.join(data_cols)} FROM staging.{t} WITH NO DATA"
     )
     conn.exec_driver_sql("ALTER TABLE tmp_load ADD COLUMN action text")
     if len(staged):
@@ -113,7 +114,8 @@ def apply_changes(conn: Connection, feed: Feed, delivery_id: int, staged: pd.Dat
     )
     counts = dict(
         conn.exec_driver_sql(
-            "SELECT change_kind, count(*) FROM staging.change_log WHERE delivery_id = %(d)s GROUP BY 1", params
+            "SELECT change_kind, count(*) FROM staging.change_log WHERE delivery_id = %(d)s GROUP BY 1",
+            params,
         ).all()
     )
     remove_unknown = 0
@@ -156,5 +158,3 @@ def insert_quarantine(conn: Connection, feed: Feed, delivery_id: int, rows: pd.D
         }
     )
     _copy_frame(conn, "quarantine.row", frame)
-
-

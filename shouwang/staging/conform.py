@@ -66,7 +66,9 @@ class _Issues:
         return out
 
 
-def _failed_required(col: Column, value: pd.Series, raw: pd.Series, failed: pd.Series | None, issues: _Issues):
+def _failed_required(
+    col: Column, value: pd.Series, raw: pd.Series, failed: pd.Series | None, issues: _Issues
+):
     if not col.required:
         return
     issues.reject(raw.isna(), f"missing_required:{col.field}", f"required field {col.source} is empty")
@@ -210,7 +212,9 @@ def conform(feed: Feed, read: ReadResult, gazetteer=None) -> Conformed:
     if ct is not None:
         raw_ct = source[ct.source]
         mapped = raw_ct.map(CHANGE_TYPES)
-        issues.reject(mapped.isna().to_numpy(), "bad_change_type", f"{ct.source} is not one of 新增/变更/注销/删除")
+        issues.reject(
+            mapped.isna().to_numpy(), "bad_change_type", f"{ct.source} is not one of 新增/变更/注销/删除"
+        )
         action = mapped.fillna("upsert").to_numpy()
 
     hash_cols = [c.source for c in feed.columns if c.type != "change_type"]

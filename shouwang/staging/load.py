@@ -113,8 +113,14 @@ def _write(conn: Connection, feed: Feed, delivery_id: int, prepared: Prepared) -
             insert_quarantine(conn, feed, delivery_id, prepared.rejected_rows)
             quarantined = len(prepared.rejected_rows)
         counts = dict(
-            rows_read=prepared.rows_read, rows_loaded=0, rows_quarantined=quarantined, rows_duplicate=0,
-            rows_new=0, rows_changed=0, rows_removed=0, rows_unchanged=0,
+            rows_read=prepared.rows_read,
+            rows_loaded=0,
+            rows_quarantined=quarantined,
+            rows_duplicate=0,
+            rows_new=0,
+            rows_changed=0,
+            rows_removed=0,
+            rows_unchanged=0,
         )
         ledger.record_outcome(conn, delivery_id, "rejected", counts, problems)
         return counts, problems
@@ -128,9 +134,14 @@ def _write(conn: Connection, feed: Feed, delivery_id: int, prepared: Prepared) -
             ).as_dict()
         )
     counts = dict(
-        rows_read=c.rows_read, rows_loaded=c.rows_loaded, rows_quarantined=c.rows_quarantined,
-        rows_duplicate=c.rows_duplicate, rows_new=changes.new, rows_changed=changes.changed,
-        rows_removed=changes.removed, rows_unchanged=changes.unchanged,
+        rows_read=c.rows_read,
+        rows_loaded=c.rows_loaded,
+        rows_quarantined=c.rows_quarantined,
+        rows_duplicate=c.rows_duplicate,
+        rows_new=changes.new,
+        rows_changed=changes.changed,
+        rows_removed=changes.removed,
+        rows_unchanged=changes.unchanged,
     )
     ledger.record_outcome(conn, delivery_id, "loaded", counts, problems)
     if feed.feed_id == "shuili_yinshui":
@@ -158,7 +169,10 @@ def load_delivery(engine: Engine, delivery: Delivery, archive_dir: Path, gazette
     started = time.perf_counter()
     feed = delivery.feed
     report = DeliveryReport(
-        dept=feed.dept, feed=feed.feed, file=delivery.path.name, extract_date=delivery.extract_date.isoformat()
+        dept=feed.dept,
+        feed=feed.feed,
+        file=delivery.path.name,
+        extract_date=delivery.extract_date.isoformat(),
     )
     sha = file_sha256(delivery.path)
     with engine.begin() as conn:
@@ -184,7 +198,11 @@ def load_delivery(engine: Engine, delivery: Delivery, archive_dir: Path, gazette
             if entry.extract_date == delivery.extract_date:
                 ledger.mark_superseded(conn, entry.delivery_id, delivery_id)
                 report.problems.append(
-                    {"code": "supersedes", "message": f"supersedes delivery {entry.delivery_id}", "fatal": False}
+                    {
+                        "code": "supersedes",
+                        "message": f"supersedes delivery {entry.delivery_id}",
+                        "fatal": False,
+                    }
                 )
         for entry in reversed(later):  # replay newer deliveries, oldest first
             if entry.extract_date > delivery.extract_date:
@@ -194,12 +212,24 @@ def load_delivery(engine: Engine, delivery: Delivery, archive_dir: Path, gazette
     report.delivery_id = delivery_id
     report.status = prepared.status
     report.problems = problems + report.problems
-    for key in ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate", "rows_new", "rows_changed",
-                "rows_removed"):
+    for key in (
+        "rows_read",
+        "rows_loaded",
+        "rows_quarantined",
+        "rows_duplicate",
+        "rows_new",
+        "rows_changed",
+        "rows_removed",
+    ):
         setattr(report, key, counts[key])
     report.seconds = time.perf_counter() - started
     log.info(
-        "%s %s: %s, read %d loaded %d quarantined %d", feed.feed_id, delivery.path.name, report.status,
-        report.rows_read, report.rows_loaded, report.rows_quarantined,
+        "%s %s: %s, read %d loaded %d quarantined %d",
+        feed.feed_id,
+        delivery.path.name,
+        report.status,
+        report.rows_read,
+        report.rows_loaded,
+        report.rows_quarantined,
     )
     return report

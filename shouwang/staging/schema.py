@@ -91,11 +91,14 @@ def ddl_statements(feed: Feed) -> list[str]:
         for name, sqltype in cols
     ]
     stmts += [
-        f"CREATE UNIQUE INDEX IF NOT EXISTS {t}_current_key ON staging.{t} (record_key) WHERE valid_to IS NULL",
+        f"CREATE UNIQUE INDEX IF NOT EXISTS {t}_current_key ON staging.{t} (record_key)"
+        " WHERE valid_to IS NULL",
         f"CREATE INDEX IF NOT EXISTS {t}_valid_from ON staging.{t} (valid_from)",
         f"CREATE INDEX IF NOT EXISTS {t}_valid_to ON staging.{t} (valid_to)",
         f"CREATE OR REPLACE VIEW staging.{t}_current AS SELECT * FROM staging.{t} WHERE valid_to IS NULL",
     ]
     if feed.field_column("id_number") is not None:
-        stmts.append(f"CREATE INDEX IF NOT EXISTS {t}_id_number ON staging.{t} (id_number) WHERE valid_to IS NULL")
+        stmts.append(
+            f"CREATE INDEX IF NOT EXISTS {t}_id_number ON staging.{t} (id_number) WHERE valid_to IS NULL"
+        )
     return stmts

@@ -17,15 +17,51 @@ def make_id(area: str, birth: str, seq: str) -> str:
 
 
 HUJI_HEADER = [
-    "人员编号", "公民身份号码", "姓名", "曾用名", "性别", "民族", "出生日期", "户号", "与户主关系",
-    "乡镇街道", "村居委会", "详细地址", "人员状态", "变动日期", "变更类型",
+    "人员编号",
+    "公民身份号码",
+    "姓名",
+    "曾用名",
+    "性别",
+    "民族",
+    "出生日期",
+    "户号",
+    "与户主关系",
+    "乡镇街道",
+    "村居委会",
+    "详细地址",
+    "人员状态",
+    "变动日期",
+    "变更类型",
 ]
 
 
-def huji_row(key: str, id_number: str, name: str, change: str = "新增", status: str = "正常", sex: str = "男",
-             birth: str = "19800101", hukou: str = "100000001") -> list[str]:
-    return [key, id_number, name, "", sex, "汉族", birth, hukou, "户主", "源潭镇", "李楼村",
-            "河南省唐河县源潭镇李楼村1组", status, "20210601", change]
+def huji_row(
+    key: str,
+    id_number: str,
+    name: str,
+    change: str = "新增",
+    status: str = "正常",
+    sex: str = "男",
+    birth: str = "19800101",
+    hukou: str = "100000001",
+) -> list[str]:
+    return [
+        key,
+        id_number,
+        name,
+        "",
+        sex,
+        "汉族",
+        birth,
+        hukou,
+        "户主",
+        "源潭镇",
+        "李楼村",
+        "河南省唐河县源潭镇李楼村1组",
+        status,
+        "20210601",
+        change,
+    ]
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str) -> Path:

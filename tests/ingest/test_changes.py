@@ -26,12 +26,24 @@ def _current(engine, table, cols="record_key"):
 
 def test_full_snapshots_become_change_sets_with_history(tmp_path, db_url, engine):
     day1, day2 = tmp_path / "n1", tmp_path / "n2"
-    _yingyun(day1, "20210630", [["A", "甲", IDS[0], "普通货运", "1", "有效"],
-                                ["B", "乙", IDS[1], "普通货运", "1", "有效"],
-                                ["C", "丙", IDS[2], "普通货运", "1", "有效"]])
-    _yingyun(day2, "20210731", [["A", "甲", IDS[0], "普通货运", "1", "有效"],
-                                ["B", "乙", IDS[1], "普通货运", "2", "有效"],
-                                ["D", "丁", IDS[3], "出租客运", "1", "有效"]])
+    _yingyun(
+        day1,
+        "20210630",
+        [
+            ["A", "甲", IDS[0], "普通货运", "1", "有效"],
+            ["B", "乙", IDS[1], "普通货运", "1", "有效"],
+            ["C", "丙", IDS[2], "普通货运", "1", "有效"],
+        ],
+    )
+    _yingyun(
+        day2,
+        "20210731",
+        [
+            ["A", "甲", IDS[0], "普通货运", "1", "有效"],
+            ["B", "乙", IDS[1], "普通货运", "2", "有效"],
+            ["D", "丁", IDS[3], "出租客运", "1", "有效"],
+        ],
+    )
     r1 = ingest_landing(day1, database_url=db_url, workers=1)[0]
     assert (r1.rows_new, r1.rows_changed, r1.rows_removed) == (3, 0, 0)
     r2 = ingest_landing(day2, database_url=db_url, workers=1)[0]
@@ -39,7 +51,10 @@ def test_full_snapshots_become_change_sets_with_history(tmp_path, db_url, engine
     assert _current(engine, "jiaotong_yingyun", "record_key, vehicles") == [("A", 1), ("B", 2), ("D", 1)]
     with engine.connect() as conn:
         history = conn.execute(
-            text("SELECT record_key, vehicles FROM staging.jiaotong_yingyun WHERE valid_to IS NOT NULL ORDER BY 1")
+            text(
+                "SELECT record_key, vehicles FROM staging.jiaotong_yingyun"
+                " WHERE valid_to IS NOT NULL ORDER BY 1"
+            )
         ).all()
         log = conn.execute(
             text("SELECT record_key, change_kind FROM staging.change_log WHERE delivery_id = :d ORDER BY 1"),
@@ -66,10 +81,16 @@ def test_identical_redelivery_is_a_noop(tmp_path, db_url, engine):
 
 def test_corrected_redelivery_supersedes_and_keeps_the_earlier(tmp_path, db_url, engine):
     first, fixed = tmp_path / "first", tmp_path / "fixed"
-    _yingyun(first, "20210630", [["A", "甲", IDS[0], "普通货运", "1", "有效"],
-                                 ["B", "乙", IDS[1], "普通货运", "9", "有效"]])
-    _yingyun(fixed, "20210630", [["A", "甲", IDS[0], "普通货运", "1", "有效"],
-                                 ["B", "乙", IDS[1], "普通货运", "2", "有效"]])
+    _yingyun(
+        first,
+        "20210630",
+        [["A", "甲", IDS[0], "普通货运", "1", "有效"], ["B", "乙", IDS[1], "普通货运", "9", "有效"]],
+    )
+    _yingyun(
+        fixed,
+        "20210630",
+        [["A", "甲", IDS[0], "普通货运", "1", "有效"], ["B", "乙", IDS[1], "普通货运", "2", "有效"]],
+    )
     r1 = ingest_landing(first, database_url=db_url, workers=1)[0]
     r2 = ingest_landing(fixed, database_url=db_url, workers=1)[0]
     assert r2.status == "loaded" and any(p["code"] == "supersedes" for p in r2.problems)
@@ -81,15 +102,20 @@ def test_corrected_redelivery_supersedes_and_keeps_the_earlier(tmp_path, db_url,
             text("SELECT delivery_id, status, superseded_by FROM raw.delivery ORDER BY delivery_id")
         ).all()
         assert conn.execute(text("SELECT count(*) FROM staging.jiaotong_yingyun")).scalar_one() == 2
-    assert [tuple(r) for r in rows] == [(r1.delivery_id, "superseded", r2.delivery_id),
-                                        (r2.delivery_id, "loaded", None)]
+    assert [tuple(r) for r in rows] == [
+        (r1.delivery_id, "superseded", r2.delivery_id),
+        (r2.delivery_id, "loaded", None),
+    ]
 
 
 def test_late_older_delivery_is_slotted_in_and_newer_ones_replayed(tmp_path, db_url, engine):
     june, july = tmp_path / "june", tmp_path / "july"
     _yingyun(june, "20210630", [["A", "甲", IDS[0], "普通货运", "1", "有效"]])
-    _yingyun(july, "20210731", [["A", "甲", IDS[0], "普通货运", "3", "有效"],
-                                ["B", "乙", IDS[1], "普通货运", "1", "有效"]])
+    _yingyun(
+        july,
+        "20210731",
+        [["A", "甲", IDS[0], "普通货运", "3", "有效"], ["B", "乙", IDS[1], "普通货运", "1", "有效"]],
+    )
     ingest_landing(july, database_url=db_url, workers=1)
     late = ingest_landing(june, database_url=db_url, workers=1)[0]
     assert late.status == "loaded"
@@ -104,12 +130,22 @@ def test_late_older_delivery_is_slotted_in_and_newer_ones_replayed(tmp_path, db_
 def test_delta_feed_applies_change_types_and_keeps_tombstones(tmp_path, db_url, engine):
     a, b = IDS[0], IDS[1]
     day1, day2 = tmp_path / "d1", tmp_path / "d2"
-    write_csv(day1 / "gongan" / "huji_20210630.csv", HUJI_HEADER,
-              [huji_row("P1", a, "王秀英"), huji_row("P2", b, "张伟")], "gb18030")
-    write_csv(day2 / "gongan" / "huji_20210701.csv", HUJI_HEADER,
-              [huji_row("P1", a, "王秀英", change="变更", hukou="100000002"),
-               huji_row("P2", b, "张伟", change="注销", status="死亡"),
-               huji_row("P9", b, "无名", change="注销")], "gb18030")
+    write_csv(
+        day1 / "gongan" / "huji_20210630.csv",
+        HUJI_HEADER,
+        [huji_row("P1", a, "王秀英"), huji_row("P2", b, "张伟")],
+        "gb18030",
+    )
+    write_csv(
+        day2 / "gongan" / "huji_20210701.csv",
+        HUJI_HEADER,
+        [
+            huji_row("P1", a, "王秀英", change="变更", hukou="100000002"),
+            huji_row("P2", b, "张伟", change="注销", status="死亡"),
+            huji_row("P9", b, "无名", change="注销"),
+        ],
+        "gb18030",
+    )
     ingest_landing(day1, database_url=db_url, workers=1)
     r = ingest_landing(day2, database_url=db_url, workers=1)[0]
     assert (r.rows_new, r.rows_changed, r.rows_removed) == (0, 1, 1)
@@ -117,23 +153,30 @@ def test_delta_feed_applies_change_types_and_keeps_tombstones(tmp_path, db_url, 
     assert _current(engine, "gongan_huji", "record_key, hukou_no") == [("P1", "100000002")]
     with engine.connect() as conn:
         tomb = conn.execute(
-            text("SELECT person_status, valid_from = valid_to FROM staging.gongan_huji WHERE change_kind = 'removed'")
+            text(
+                "SELECT person_status, valid_from = valid_to FROM staging.gongan_huji"
+                " WHERE change_kind = 'removed'"
+            )
         ).one()
     assert tuple(tomb) == ("死亡", True)
 
 
 def test_rerunning_the_same_landing_changes_nothing(tmp_path, db_url, engine):
     landing = tmp_path / "landing"
-    write_csv(landing / "gongan" / "huji_20210630.csv", HUJI_HEADER, [huji_row("P1", IDS[0], "王秀英")], "gb18030")
+    write_csv(
+        landing / "gongan" / "huji_20210630.csv", HUJI_HEADER, [huji_row("P1", IDS[0], "王秀英")], "gb18030"
+    )
     _yingyun(landing, "20210630", [["A", "甲", IDS[0], "普通货运", "1", "有效"]])
 
     def snapshot():
         with engine.connect() as conn:
             return [
                 conn.execute(text(q)).all()
-                for q in ("SELECT delivery_id, status, rows_loaded FROM raw.delivery ORDER BY 1",
-                          "SELECT record_key, row_hash, valid_from, valid_to FROM staging.gongan_huji ORDER BY 1",
-                          "SELECT * FROM staging.change_log ORDER BY 1, 2")
+                for q in (
+                    "SELECT delivery_id, status, rows_loaded FROM raw.delivery ORDER BY 1",
+                    "SELECT record_key, row_hash, valid_from, valid_to FROM staging.gongan_huji ORDER BY 1",
+                    "SELECT * FROM staging.change_log ORDER BY 1, 2",
+                )
             ]
 
     ingest_landing(landing, database_url=db_url, workers=2)

@@ -41,9 +41,7 @@ def test_every_sample_row_is_accounted_for(landing, db_url, engine):
         assert r.balanced, r
         assert r.rows_read == _physical_rows(landing / r.dept / r.file), r.file
     with engine.connect() as conn:
-        staged = conn.execute(
-            text("SELECT sum(rows_loaded), sum(rows_quarantined) FROM raw.delivery")
-        ).one()
+        staged = conn.execute(text("SELECT sum(rows_loaded), sum(rows_quarantined) FROM raw.delivery")).one()
         quarantined = conn.execute(text("SELECT count(*) FROM quarantine.row")).scalar_one()
         huji = conn.execute(text("SELECT count(*) FROM staging.gongan_huji_current")).scalar_one()
     assert staged[1] == quarantined
@@ -65,8 +63,17 @@ def test_cli_ingest_writes_the_json_report(landing, db_url, tmp_path, capsys):
     assert main(["ingest", str(landing), "--report", str(report), "--workers", "2"]) == 0
     data = json.loads(report.read_text(encoding="utf-8"))
     assert len(data) == 40
-    keys = {"dept", "feed", "file", "rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate", "status",
-            "problems"}
+    keys = {
+        "dept",
+        "feed",
+        "file",
+        "rows_read",
+        "rows_loaded",
+        "rows_quarantined",
+        "rows_duplicate",
+        "status",
+        "problems",
+    }
     for obj in data:
         assert keys <= set(obj)
         assert obj["rows_read"] == obj["rows_loaded"] + obj["rows_quarantined"] + obj["rows_duplicate"]

@@ -35,7 +35,11 @@ def excel_cell_text(value: object) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ") if (value.hour or value.minute or value.second) else value.date().isoformat()
+        return (
+            value.isoformat(sep=" ")
+            if (value.hour or value.minute or value.second)
+            else value.date().isoformat()
+        )
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     return clean_cell(value)
@@ -66,7 +70,9 @@ def read_xlsx(path: Path, expected: tuple[str, ...]) -> ReadResult:
     header_at = _find_header(grid, expected)
     if header_at is None:
         raise RejectedFile(
-            FileProblem("unreadable", "no header row with the contract's column names in the first rows", True)
+            FileProblem(
+                "unreadable", "no header row with the contract's column names in the first rows", True
+            )
         )
     raw_header = [str(v).strip() for v in grid[header_at]]
     while raw_header and raw_header[-1] == "":
