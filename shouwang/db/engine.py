@@ -24,7 +24,8 @@ def resolve_database_url(settings: Settings | None = None) -> str:
 
 @lru_cache(maxsize=8)
 def _engine_for(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, future=True)
+    # hide_parameters: an error message must never carry row values (names, ID numbers) into logs.
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -30,6 +30,23 @@ def find(conn: Connection, feed_id: str, sha256: str) -> LedgerEntry | None:
     return LedgerEntry(*row) if row else None
 
 
+def already_seen(conn: Connection, path: Path) -> LedgerEntry | None:
+    """The finished delivery this very file was already read as (same path and size, not modified
+    since it was last seen): lets a run skip re-hashing files left in the landing zone."""
+    stat = path.stat()
+    row = conn.execute(
+        text(
+            "SELECT d.delivery_id, d.status, d.extract_date, d.archive_path"
+            " FROM raw.delivery_sighting s JOIN raw.delivery d USING (delivery_id)"
+            " WHERE s.file_path = :p AND d.size_bytes = :size AND d.status <> 'received'"
+            "   AND s.seen_at >= to_timestamp(:mtime)"
+            " ORDER BY s.seen_at DESC LIMIT 1"
+        ),
+        {"p": str(path), "size": stat.st_size, "mtime": stat.st_mtime},
+    ).first()
+    return LedgerEntry(*row) if row else None
+
+
 def register(conn: Connection, delivery: Delivery, sha256: str, size: int, archive_path: Path) -> int:
     """Record a newly arrived file (status 'received') and return its delivery id."""
     feed = delivery.feed

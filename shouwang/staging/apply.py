@@ -33,7 +33,7 @@ class ChangeCounts:
 def _copy_frame(conn: Connection, table: str, frame: pd.DataFrame) -> None:
     """COPY a DataFrame into `table` (columns by name) through the driver's fast path."""
     buf = io.StringIO()
-    frame.to_csv(buf, index=False, header=False, date_format="%Y-%m-%d %H:%M:%S")
+    frame.to_csv(buf, index=False, header=False)
     buf.seek(0)
     cols = ", ".join(frame.columns)
     raw = conn.connection.dbapi_connection
@@ -52,10 +52,7 @@ def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
         s = out[col]
         if pd.api.types.is_bool_dtype(s.dtype) or str(s.dtype) == "boolean":
             out[col] = s.map({True: "t", False: "f"}).astype(object)
-        elif pd.api.types.is_datetime64_any_dtype(s.dtype):
-            has_time = ((s.dt.hour != 0) | (s.dt.minute != 0) | (s.dt.second != 0)).any()
-            out[col] = s.dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d").astype(object)
-            out.loc[s.isna(), col] = None
+    # datetime64 columns need nothing: to_csv writes ISO dates (timestamps where a time is present).
     return out
 
 
@@ -63,6 +60,9 @@ def apply_changes(conn: Connection, feed: Feed, delivery_id: int, staged: pd.Dat
     """Apply one delivery's usable rows (must run inside the delivery's transaction)."""
     t = feed.feed_id
     data_cols = [c for c, _ in staged_columns(feed) if c not in _VERSION_COLUMNS and c in staged.columns]
+    params = {"d": delivery_id, "f": t}
+    if _is_first_load(conn, t):
+        return _first_load(conn, feed, delivery_id, staged, data_cols)
     conn.exec_driver_sql("DROP TABLE IF EXISTS pg_temp.tmp_load")
     conn.exec_driver_sql(
         f"CREATE TEMP TABLE tmp_load ON COMMIT DROP AS"
@@ -72,7 +72,6 @@ def apply_changes(conn: Connection, feed: Feed, delivery_id: int, staged: pd.Dat
     if len(staged):
         _copy_frame(conn, "tmp_load", _prepare(staged[data_cols + ["action"]]))
     conn.exec_driver_sql("ANALYZE tmp_load")
-    params = {"d": delivery_id, "f": t}
     if feed.is_delta:
         classify = f"""
             INSERT INTO staging.change_log (delivery_id, feed_id, record_key, change_kind)
@@ -131,6 +130,29 @@ def apply_changes(conn: Connection, feed: Feed, delivery_id: int, staged: pd.Dat
         unchanged=len(staged) - touched - remove_unknown,
         remove_unknown=remove_unknown,
     )
+
+
+def _is_first_load(conn: Connection, table: str) -> bool:
+    return conn.exec_driver_sql(f"SELECT NOT EXISTS (SELECT 1 FROM staging.{table} LIMIT 1)").scalar_one()
+
+
+def _first_load(conn: Connection, feed: Feed, delivery_id: int, staged: pd.DataFrame, cols: list[str]):
+    """The feed's first delivery: everything is new, so COPY straight into staging (no diff needed).
+
+    A removal in a first delta has nothing to remove: it is counted as `remove_unknown`.
+    """
+    t = feed.feed_id
+    rows = staged[staged["action"] != "remove"] if feed.is_delta else staged
+    frame = _prepare(rows[cols]).assign(valid_from=delivery_id, change_kind="new")
+    if len(frame):
+        _copy_frame(conn, f"staging.{t}", frame)
+    conn.exec_driver_sql(
+        f"""INSERT INTO staging.change_log (delivery_id, feed_id, record_key, change_kind)
+            SELECT %(d)s, %(f)s, record_key, 'new' FROM staging.{t} WHERE valid_from = %(d)s""",
+        {"d": delivery_id, "f": t},
+    )
+    conn.exec_driver_sql(f"ANALYZE staging.{t}")
+    return ChangeCounts(new=len(rows), remove_unknown=len(staged) - len(rows))
 
 
 def rollback_changes(conn: Connection, feed: Feed, delivery_id: int) -> None:

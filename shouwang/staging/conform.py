@@ -17,8 +17,6 @@ from shouwang.registry import CHANGE_TYPES, Column, Feed
 from shouwang.staging import standardize as std
 from shouwang.staging.schema import staged_columns
 
-_MULTI_SEP = r"[、,，;；/]"
-
 
 @dataclass
 class Conformed:
@@ -60,9 +58,8 @@ class _Issues:
             return out
         frame = pd.DataFrame(self.parse)
         has = frame.notna().any(axis=1).to_numpy()
-        for i in np.flatnonzero(has):
-            row = frame.iloc[i]
-            out[i] = {k: v for k, v in row.items() if pd.notna(v)}
+        records = frame[has].to_dict("records")
+        out[np.flatnonzero(has)] = [{k: v for k, v in r.items() if isinstance(v, str)} for r in records]
         return out
 
 
@@ -76,10 +73,6 @@ def _failed_required(
     if failed is not None:
         bad = bad | failed
     issues.reject(bad, f"unparseable_required:{col.field}", f"required field {col.source} cannot be read")
-
-
-def _first_of_many(raw: pd.Series) -> pd.Series:
-    return raw.str.split(_MULTI_SEP, n=1, regex=True).str[0].str.strip().replace("", None)
 
 
 def _conform_column(col: Column, raw: pd.Series, out: dict, issues: _Issues, gaz, township_code):
@@ -96,7 +89,7 @@ def _conform_column(col: Column, raw: pd.Series, out: dict, issues: _Issues, gaz
         else:
             issues.note_parse(f, raw, bad)
     elif t in ("id", "ids"):
-        first = _first_of_many(raw) if t == "ids" else raw
+        first = std.split_first(raw)[0] if t == "ids" else raw
         ids = std.standardize_ids(first)
         out[f] = ids["id_number"].to_numpy()
         out[f"{f}_raw"] = first
@@ -108,7 +101,7 @@ def _conform_column(col: Column, raw: pd.Series, out: dict, issues: _Issues, gaz
             out[f"{f}_all"] = raw
         _failed_required(col, ids["id_number"], first, None, issues)
     elif t in ("name", "names"):
-        first = _first_of_many(raw) if t == "names" else raw
+        first = std.split_first(raw)[0] if t == "names" else raw
         names = std.standardize_names(first)
         out[f] = names["name"].to_numpy()
         out[f"{f}_raw"] = first

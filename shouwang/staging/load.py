@@ -174,6 +174,12 @@ def load_delivery(engine: Engine, delivery: Delivery, archive_dir: Path, gazette
         file=delivery.path.name,
         extract_date=delivery.extract_date.isoformat(),
     )
+    with engine.begin() as conn:
+        seen = ledger.already_seen(conn, delivery.path)
+    if seen is not None:  # left in the landing zone since it was loaded: no re-hash, no new sighting
+        report.status, report.delivery_id = "identical_resend", seen.delivery_id
+        report.seconds = time.perf_counter() - started
+        return report
     sha = file_sha256(delivery.path)
     with engine.begin() as conn:
         entry = ledger.find(conn, feed.feed_id, sha)

@@ -65,17 +65,22 @@ def test_full_snapshots_become_change_sets_with_history(tmp_path, db_url, engine
 
 
 def test_identical_redelivery_is_a_noop(tmp_path, db_url, engine):
-    landing = tmp_path / "landing"
-    _yingyun(landing, "20210630", [["A", "甲", IDS[0], "普通货运", "1", "有效"]])
+    landing, resent = tmp_path / "landing", tmp_path / "resent"
+    rows = [["A", "甲", IDS[0], "普通货运", "1", "有效"]]
+    _yingyun(landing, "20210630", rows)
+    _yingyun(resent, "20210630", rows)  # the same bytes delivered again, in another drop
     first = ingest_landing(landing, database_url=db_url, workers=1)[0]
-    again = ingest_landing(landing, database_url=db_url, workers=1)[0]
+    again = ingest_landing(resent, database_url=db_url, workers=1)[0]
+    left = ingest_landing(landing, database_url=db_url, workers=1)[0]  # file left in place
     assert first.status == "loaded"
-    assert again.status == "identical_resend" and again.delivery_id == first.delivery_id
-    assert again.rows_read == again.rows_loaded == 0
+    for r in (again, left):
+        assert r.status == "identical_resend" and r.delivery_id == first.delivery_id
+        assert r.rows_read == r.rows_loaded == 0
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM raw.delivery")).scalar_one() == 1
         assert conn.execute(text("SELECT count(*) FROM staging.jiaotong_yingyun")).scalar_one() == 1
         outcomes = [r[0] for r in conn.execute(text("SELECT outcome FROM raw.delivery_sighting ORDER BY 1"))]
+    # the re-send is recorded; a file merely left in the landing zone is not re-hashed or re-recorded
     assert outcomes == ["identical_resend", "new"]
 
 

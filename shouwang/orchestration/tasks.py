@@ -1,0 +1,129 @@
+"""The callables Airflow tasks run. Heavy imports (pandas, SQLAlchemy) happen inside the functions.
+
+A task result goes to XCom, which lives in Airflow's metadata database, is shown in the UI and is
+kept for as long as the run: results here are counts only, never rows, names or ID numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from airflow.sdk.exceptions import AirflowSkipException
+
+if TYPE_CHECKING:
+    from shouwang.staging.load import DeliveryReport
+
+log = logging.getLogger(__name__)
+
+LANDING_ENV = "SHOUWANG_LANDING_DIR"
+
+# Report status -> what it means for the task.
+#   loaded            applied to staging (its rows may still be partly quarantined)
+#   rejected          bad input: the whole file is quarantined or refused; accounted, never retried
+#   identical_resend  a file already in the ledger: nothing to do
+#   failed            infrastructure failure (database down...): the task fails so that Airflow retries
+FAILED = "failed"
+
+
+class FeedLoadFailed(RuntimeError):
+    """A delivery could not be loaded for a reason that is not the file's fault; retrying may help."""
+
+
+def resolve_landing_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """The landing zone: the argument, else $SHOUWANG_LANDING_DIR, else <SHOUWANG_HOME>/landing."""
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    value = os.environ.get(LANDING_ENV)
+    if value:
+        return Path(value).expanduser().resolve()
+    from shouwang.config import load_settings
+
+    return load_settings().home / "landing"
+
+
+def summarise(feed_id: str, reports: Iterable[DeliveryReport]) -> dict:
+    """The counts of a feed's load (JSON-serialisable, no data)."""
+    reports = list(reports)
+    statuses = [r.status for r in reports]
+    return {
+        "feed_id": feed_id,
+        "files": len(reports),
+        "loaded_files": statuses.count("loaded"),
+        "rejected_files": statuses.count("rejected"),
+        "resent_files": statuses.count("identical_resend"),
+        "failed_files": statuses.count(FAILED),
+        "read": sum(r.rows_read for r in reports),
+        "loaded": sum(r.rows_loaded for r in reports),
+        "quarantined": sum(r.rows_quarantined for r in reports),
+        "duplicate": sum(r.rows_duplicate for r in reports),
+        "new": sum(r.rows_new for r in reports),
+        "changed": sum(r.rows_changed for r in reports),
+        "removed": sum(r.rows_removed for r in reports),
+    }
+
+
+def _problem_codes(report: DeliveryReport) -> str:
+    return ", ".join(sorted({str(p.get("code")) for p in report.problems})) or "-"
+
+
+def _first_line(report: DeliveryReport) -> str:
+    """The failure's first line: SQLAlchemy puts statement parameters (personal data) on later lines."""
+    for p in report.problems:
+        if p.get("fatal") and p.get("message"):
+            return str(p["message"]).splitlines()[0][:200]
+    return "no message"
+
+
+def load_feed(feed_id: str, landing_dir: str | None = None, *, skip_if_unchanged: bool = True) -> dict:
+    """Load every delivery of one feed found in the landing zone and return the counts.
+
+    Raises
+      KeyError                 the feed is not in the registry
+      FileNotFoundError        the landing zone does not exist (a deployment error, not "no data")
+      FeedLoadFailed           a delivery failed for an infrastructure reason (Airflow retries)
+      AirflowSkipException     nothing changed in staging (no new, changed or removed rows), so the
+                               task is skipped and no asset event tells downstream DAGs to run;
+                               not raised when ``skip_if_unchanged`` is False (used on retries: an
+                               earlier try may have applied changes before it failed)
+    Rejected files (bad input) do not fail the task: they are in the ledger, the quarantine and the
+    counts ("rejected_files"), and re-sending the same file changes nothing.
+    """
+    from shouwang.registry import load_registry
+
+    load_registry().get(feed_id)  # unknown feed -> KeyError, before touching anything
+    landing = resolve_landing_dir(landing_dir)
+    if not landing.is_dir():
+        raise FileNotFoundError(f"landing zone {landing} does not exist (set {LANDING_ENV})")
+
+    from shouwang.ingest import ingest_landing
+
+    reports = ingest_landing(landing, workers=1, feed_ids=[feed_id])
+    counts = summarise(feed_id, reports)
+    for r in reports:
+        log.info(
+            "%s %s: %s read=%d loaded=%d quarantined=%d duplicate=%d new=%d changed=%d removed=%d"
+            " problems=%s",
+            feed_id, r.file, r.status, r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_duplicate,
+            r.rows_new, r.rows_changed, r.rows_removed, _problem_codes(r),
+        )
+        if r.status == "rejected":
+            log.warning(
+                "%s %s rejected (bad input, see raw.delivery): %s", feed_id, r.file, _problem_codes(r)
+            )
+    failed = [r for r in reports if r.status == FAILED]
+    if failed:
+        details = "; ".join(f"{r.file}: {_first_line(r)}" for r in failed)
+        raise FeedLoadFailed(
+            f"{feed_id}: {len(failed)} of {len(reports)} deliveries failed to load: {details}"
+        )
+    log.info("%s counts: %s", feed_id, counts)
+    if skip_if_unchanged and not (counts["new"] or counts["changed"] or counts["removed"]):
+        raise AirflowSkipException(
+            f"{feed_id}: no change in staging ({counts['files']} files, {counts['rejected_files']} rejected,"
+            f" {counts['resent_files']} already loaded)"
+        )
+    return counts
