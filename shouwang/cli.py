@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import sys
 from pathlib import Path
@@ -141,20 +140,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from shouwang.synth import generate_county
+    from shouwang.synth.cli import run
 
-    out = Path(args.out)
-    truth = Path(args.truth) if args.truth else out.parent / f"{out.name}_truth"
-    extract = dt.datetime.strptime(args.date, "%Y%m%d").date()
-    summary = generate_county(
-        households=args.households, seed=args.seed, out_dir=out, extract_date=extract, truth_dir=truth
-    )
-    console.print(
-        f"generated {summary.households:,} households, {summary.persons:,} persons, "
-        f"{sum(summary.rows_per_feed.values()):,} rows in {len(summary.rows_per_feed)} feeds "
-        f"into {out} (truth in {truth}) in {summary.elapsed_seconds:.1f}s"
-    )
-    return 0
+    return run(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -173,7 +161,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"[bold]1/2[/bold] generating a county of {args.households:,} households (seed {args.seed})"
     )
     summary = generate_county(households=args.households, seed=args.seed, out_dir=landing, truth_dir=truth)
-    console.print(f"     {summary.persons:,} persons, {sum(summary.rows_per_feed.values()):,} rows, 40 feeds")
+    console.print(f"     {summary.persons:,} persons, {summary.total_rows:,} rows, {len(summary.rows)} feeds")
     console.print("[bold]2/2[/bold] ingesting the landing zone")
     report = home / "demo" / "ingest_report.json"
     reports = run_ingest(landing, report, None, None)
@@ -204,13 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--feed", action="append", help="only this feed id (repeatable), e.g. gongan_huji")
     p.set_defaults(func=cmd_ingest)
 
+    from shouwang.synth.cli import add_arguments
+
     p = sub.add_parser("demo-data", help="generate a synthetic county's deliveries (and its truth)")
-    p.add_argument("--households", type=int, default=2000)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--out", required=True)
-    p.add_argument("--truth", help="truth folder (default: <out>_truth beside --out)")
-    p.add_argument("--date", default="20210630", help="extract date YYYYMMDD")
-    p.set_defaults(func=cmd_demo_data)
+    add_arguments(p).set_defaults(func=cmd_demo_data)
 
     p = sub.add_parser("demo", help="generate a county and run the pipeline on it")
     p.add_argument("--households", type=int, default=2000)

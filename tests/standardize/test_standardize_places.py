@@ -61,7 +61,7 @@ def test_township_short_forms(g, raw, code):
     assert g.townships(s(raw)).iloc[0] == code
 
 
-@pytest.mark.parametrize("raw", ["全县", "张店村", "洛阳市", "", None])
+@pytest.mark.parametrize("raw", ["张店村", "洛阳市", "", None])
 def test_unknown_township_is_none(g, raw):
     assert g.townships(s(raw)).iloc[0] is None
 
@@ -192,3 +192,10 @@ def test_100k_addresses(g):
     out = g.parse_addresses(pd.Series(raw, dtype=object))
     assert out["township_code"].tolist() == pick["township_code"].tolist()
     assert out["village_code"].tolist() == pick["village_code"].tolist()
+
+
+def test_county_total_maps_to_the_county_code():
+    from shouwang.staging.standardize import default_gazetteer
+
+    got = default_gazetteer().townships(pd.Series(["全县", "唐河县", "源潭镇"], dtype=object))
+    assert got.tolist() == ["411328", "411328", "411328101"]

@@ -33,6 +33,9 @@ _AFTER_VILLAGE = re.compile(
     "(?:" + "|".join(VILLAGE_SUFFIXES) + rf"|委会|委|\d|第|[{_CN_DIGITS}]+[组队]|组|队|号|-|\()"
 )
 
+COUNTY_CODE = "411328"
+COUNTY_NAMES = frozenset({"全县", "唐河县", "河南省唐河县", "全县合计", "合计"})
+
 
 @functools.cache
 def _table() -> dict[int, str | int | None]:
@@ -215,11 +218,17 @@ class Gazetteer:
 
     # ------------------------------------------------------------------ vectorised API
     def townships(self, raw: pd.Series) -> pd.Series:
-        """township_code (or None) for 源潭镇 / 源潭 / 唐河县源潭镇 / 河南省唐河县源潭镇 ..."""
+        """township_code (or None) for 源潭镇 / 源潭 / 唐河县源潭镇 / 河南省唐河县源潭镇 ...
+
+        The county as a whole (全县, 唐河县) is the 6-digit county code 411328.
+        """
         codes, uniques = factorize(raw)
         out = []
         for u in uniques.tolist():
             text = _normalise(u)
+            if text in COUNTY_NAMES:  # the county total of statistical tables (统计 shouzhi: 全县)
+                out.append(COUNTY_CODE)
+                continue
             text = text[_COUNTY_PREFIX.match(text).end() :] or text  # type: ignore[union-attr]
             code = self._township_exact(text) if text else None
             if code is None and text:  # 源潭镇刘岗村 in a township cell
