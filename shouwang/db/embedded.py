@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+logging.getLogger("pgserver").setLevel(logging.WARNING)  # its exit-time chatter is noise
 
 
 def embedded_url(pgdata: Path) -> str:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
@@ -30,47 +32,96 @@ class ChangeCounts:
     remove_unknown: int = 0  # delta removals of keys that were not current (no-op, reported)
 
 
-def _copy_frame(conn: Connection, table: str, frame: pd.DataFrame) -> None:
-    """COPY a DataFrame into `table` (columns by name) through the driver's fast path."""
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, header=False)
-    buf.seek(0)
-    cols = ", ".join(frame.columns)
+def _arrow_column(values, sql_type: str | None):
+    """One column as an Arrow array typed for PostgreSQL's CSV input."""
+    import pyarrow as pa
+
+    if isinstance(values, pd.Series):
+        values = values.array
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        if sql_type == "jsonb":
+            values = np.array(
+                [json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v for v in values],
+                dtype=object,
+            )
+        arr = pa.array(values, type=pa.string(), from_pandas=True)
+    else:
+        arr = pa.array(values, from_pandas=True)
+    if pa.types.is_timestamp(arr.type):
+        arr = arr.cast(pa.date32()) if sql_type == "date" else arr.cast(pa.timestamp("s"), safe=False)
+    return arr
+
+
+COPY_CHUNK_ROWS = 100_000  # rows serialised at a time: bounds the memory of a COPY
+
+
+class _ChunkStream(io.RawIOBase):
+    """A file-like object over an iterator of byte chunks, for the driver's COPY FROM STDIN."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self._chunks = chunks
+        self._buf = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buf) < size:
+            nxt = next(self._chunks, None)
+            if nxt is None:
+                break
+            self._buf += nxt
+        if size < 0:
+            out, self._buf = self._buf, b""
+        else:
+            out, self._buf = self._buf[:size], self._buf[size:]
+        return out
+
+
+def _csv_chunks(columns: dict[str, object], types: dict[str, str]) -> Iterator[bytes]:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    n = len(next(iter(columns.values()))) if columns else 0
+    options = pcsv.WriteOptions(include_header=False)
+    for start in range(0, n, COPY_CHUNK_ROWS):
+        part = {
+            k: _arrow_column(v[start : start + COPY_CHUNK_ROWS], types.get(k)) for k, v in columns.items()
+        }
+        buf = io.BytesIO()
+        pcsv.write_csv(pa.table(part), buf, write_options=options)
+        yield buf.getvalue()
+
+
+def copy_columns(conn: Connection, table: str, columns: dict[str, object], types: dict[str, str]) -> None:
+    """COPY aligned columns into `table`: Arrow's CSV writer, chunk by chunk, into the driver's COPY."""
+    cols = ", ".join(columns)
     raw = conn.connection.dbapi_connection
     with raw.cursor() as cur:
-        cur.copy_expert(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '')", buf)
-
-
-def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
-    """Nullable integers and booleans written as PostgreSQL reads them."""
-    out = frame.copy()
-    if "parse_issues" in out.columns:
-        out["parse_issues"] = out["parse_issues"].map(
-            lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else None
+        cur.copy_expert(
+            f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '')",
+            _ChunkStream(_csv_chunks(columns, types)),
+            size=1 << 20,
         )
-    for col in out.columns:
-        s = out[col]
-        if pd.api.types.is_bool_dtype(s.dtype) or str(s.dtype) == "boolean":
-            out[col] = s.map({True: "t", False: "f"}).astype(object)
-    # datetime64 columns need nothing: to_csv writes ISO dates (timestamps where a time is present).
-    return out
 
 
-def apply_changes(conn: Connection, feed: Feed, delivery_id: int, staged: pd.DataFrame) -> ChangeCounts:
+def apply_changes(conn: Connection, feed: Feed, delivery_id: int, staged: dict) -> ChangeCounts:
     """Apply one delivery's usable rows (must run inside the delivery's transaction)."""
     t = feed.feed_id
-    data_cols = [c for c, _ in staged_columns(feed) if c not in _VERSION_COLUMNS and c in staged.columns]
+    types = {c: sqltype.split()[0] for c, sqltype in staged_columns(feed)}
+    data_cols = [c for c in types if c not in _VERSION_COLUMNS and c in staged]
+    n_staged = len(staged["record_key"])
     params = {"d": delivery_id, "f": t}
     if _is_first_load(conn, t):
-        return _first_load(conn, feed, delivery_id, staged, data_cols)
+        return _first_load(conn, feed, delivery_id, staged, data_cols, types)
     conn.exec_driver_sql("DROP TABLE IF EXISTS pg_temp.tmp_load")
     conn.exec_driver_sql(
         f"CREATE TEMP TABLE tmp_load ON COMMIT DROP AS"
         f" SELECT {', '.join(data_cols)} FROM staging.{t} WITH NO DATA"
     )
     conn.exec_driver_sql("ALTER TABLE tmp_load ADD COLUMN action text")
-    if len(staged):
-        _copy_frame(conn, "tmp_load", _prepare(staged[data_cols + ["action"]]))
+    if n_staged:
+        copy_columns(conn, "tmp_load", {c: staged[c] for c in [*data_cols, "action"]}, types)
     conn.exec_driver_sql("ANALYZE tmp_load")
     if feed.is_delta:
         classify = f"""
@@ -118,7 +169,7 @@ def apply_changes(conn: Connection, feed: Feed, delivery_id: int, staged: pd.Dat
         ).all()
     )
     remove_unknown = 0
-    if feed.is_delta and len(staged):
+    if feed.is_delta and n_staged:
         removes = int((staged["action"] == "remove").sum())
         remove_unknown = removes - counts.get("removed", 0)
     touched = counts.get("new", 0) + counts.get("changed", 0)
@@ -127,7 +178,7 @@ def apply_changes(conn: Connection, feed: Feed, delivery_id: int, staged: pd.Dat
         new=counts.get("new", 0),
         changed=counts.get("changed", 0),
         removed=counts.get("removed", 0),
-        unchanged=len(staged) - touched - remove_unknown,
+        unchanged=n_staged - touched - remove_unknown,
         remove_unknown=remove_unknown,
     )
 
@@ -136,23 +187,26 @@ def _is_first_load(conn: Connection, table: str) -> bool:
     return conn.exec_driver_sql(f"SELECT NOT EXISTS (SELECT 1 FROM staging.{table} LIMIT 1)").scalar_one()
 
 
-def _first_load(conn: Connection, feed: Feed, delivery_id: int, staged: pd.DataFrame, cols: list[str]):
+def _first_load(conn: Connection, feed: Feed, delivery_id: int, staged: dict, cols: list[str], types: dict):
     """The feed's first delivery: everything is new, so COPY straight into staging (no diff needed).
 
     A removal in a first delta has nothing to remove: it is counted as `remove_unknown`.
     """
     t = feed.feed_id
-    rows = staged[staged["action"] != "remove"] if feed.is_delta else staged
-    frame = _prepare(rows[cols]).assign(valid_from=delivery_id, change_kind="new")
-    if len(frame):
-        _copy_frame(conn, f"staging.{t}", frame)
+    keep = staged["action"] != "remove"
+    n_new = int(keep.sum())
+    columns = {c: staged[c][keep] for c in cols}
+    columns["valid_from"] = np.full(n_new, delivery_id, dtype=np.int64)
+    columns["change_kind"] = np.full(n_new, "new", dtype=object)
+    if n_new:
+        copy_columns(conn, f"staging.{t}", columns, types)
     conn.exec_driver_sql(
         f"""INSERT INTO staging.change_log (delivery_id, feed_id, record_key, change_kind)
             SELECT %(d)s, %(f)s, record_key, 'new' FROM staging.{t} WHERE valid_from = %(d)s""",
         {"d": delivery_id, "f": t},
     )
     conn.exec_driver_sql(f"ANALYZE staging.{t}")
-    return ChangeCounts(new=len(rows), remove_unknown=len(staged) - len(rows))
+    return ChangeCounts(new=n_new, remove_unknown=len(keep) - n_new)
 
 
 def rollback_changes(conn: Connection, feed: Feed, delivery_id: int) -> None:
@@ -168,15 +222,14 @@ def insert_quarantine(conn: Connection, feed: Feed, delivery_id: int, rows: pd.D
     """Store quarantined rows with their reason and the raw row as delivered."""
     if rows.empty:
         return
-    frame = pd.DataFrame(
-        {
-            "delivery_id": delivery_id,
-            "feed_id": feed.feed_id,
-            "line_no": rows["line_no"].astype("Int64"),
-            "record_key": rows["record_key"],
-            "reason_code": rows["reason_code"],
-            "message": rows["message"],
-            "raw": [json.dumps(r, ensure_ascii=False) for r in rows["raw"]],
-        }
-    )
-    _copy_frame(conn, "quarantine.row", frame)
+    n = len(rows)
+    columns = {
+        "delivery_id": np.full(n, delivery_id, dtype=np.int64),
+        "feed_id": np.full(n, feed.feed_id, dtype=object),
+        "line_no": rows["line_no"].astype("Int64").array,
+        "record_key": rows["record_key"].to_numpy(dtype=object),
+        "reason_code": rows["reason_code"].to_numpy(dtype=object),
+        "message": rows["message"].to_numpy(dtype=object),
+        "raw": rows["raw"].to_numpy(dtype=object),
+    }
+    copy_columns(conn, "quarantine.row", columns, {"raw": "jsonb"})

@@ -1,8 +1,11 @@
 """Conform one delivery's rows to the feed's staging shape, and decide what must be quarantined.
 
-Input: the reader's string rows. Output: a typed DataFrame in staging column order for the rows
+Input: the reader's columns of delivered text. Output: typed columns in staging order for the rows
 that can be used, and a quarantine frame (line, key, reason code, message, raw row) for the rest.
 Accounting holds by construction: rows_read = loaded + quarantined + exact duplicates collapsed.
+
+Everything is column-wise over numpy arrays (no per-row Python, no DataFrame-wide operations):
+a night is about nine million rows.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from shouwang.registry import CHANGE_TYPES, Column, Feed
 from shouwang.staging import standardize as std
 from shouwang.staging.schema import staged_columns
 
+_MISSING_HASH = np.uint64(0x9E3779B97F4A7C15)
+
 
 @dataclass
 class Conformed:
-    staged: pd.DataFrame  # staging columns (without valid_from/valid_to/change_kind) + 'action'
+    staged: dict[str, np.ndarray]  # staging columns (no valid_from/valid_to/change_kind) + 'action'
     quarantined: pd.DataFrame  # line_no, record_key, reason_code, message, raw
     rows_read: int
     rows_duplicate: int
@@ -28,7 +33,7 @@ class Conformed:
 
     @property
     def rows_loaded(self) -> int:
-        return len(self.staged)
+        return len(self.staged["record_key"])
 
     @property
     def rows_quarantined(self) -> int:
@@ -36,221 +41,270 @@ class Conformed:
 
 
 class _Issues:
-    """Collects per-row quarantine reasons and optional-field parse failures, vectorised."""
+    """Per-row quarantine reasons (first reason wins) and optional-field parse failures."""
 
     def __init__(self, n: int):
+        self.rejected = np.zeros(n, dtype=bool)
         self.reason = np.full(n, None, dtype=object)
         self.message = np.full(n, None, dtype=object)
-        self.parse: dict[str, pd.Series] = {}
+        self.parse: dict[str, np.ndarray] = {}
 
-    def reject(self, mask: pd.Series | np.ndarray, code: str, message: str) -> None:
-        m = np.asarray(mask, dtype=bool) & pd.isna(self.reason)
-        self.reason[m] = code
-        self.message[m] = message
+    def reject(self, mask, code: str, message: str) -> None:
+        m = np.asarray(mask, dtype=bool) & ~self.rejected
+        if m.any():
+            self.rejected |= m
+            self.reason[m] = code
+            self.message[m] = message
 
-    def note_parse(self, fieldname: str, raw: pd.Series, failed: pd.Series) -> None:
+    def note_parse(self, fieldname: str, raw: np.ndarray, failed) -> None:
+        failed = np.asarray(failed, dtype=bool)
         if failed.any():
-            self.parse[fieldname] = raw.where(failed)
+            self.parse[fieldname] = np.where(failed, raw, None)
 
-    def parse_issues(self, n: int) -> np.ndarray:
-        out = np.full(n, None, dtype=object)
+    def parse_issues(self) -> np.ndarray:
+        out = np.full(len(self.rejected), None, dtype=object)
         if not self.parse:
             return out
-        frame = pd.DataFrame(self.parse)
-        has = frame.notna().any(axis=1).to_numpy()
-        records = frame[has].to_dict("records")
-        out[np.flatnonzero(has)] = [{k: v for k, v in r.items() if isinstance(v, str)} for r in records]
+        has = np.zeros(len(out), dtype=bool)
+        for values in self.parse.values():
+            has |= values != None  # noqa: E711 - elementwise comparison on an object array
+        for i in np.flatnonzero(has):
+            out[i] = {k: v[i] for k, v in self.parse.items() if v[i] is not None}
         return out
 
 
-def _failed_required(
-    col: Column, value: pd.Series, raw: pd.Series, failed: pd.Series | None, issues: _Issues
-):
+def _isnull(values: np.ndarray) -> np.ndarray:
+    return pd.isna(values) if values.dtype != object else np.equal(values, None)
+
+
+def _required(
+    col: Column, value_missing: np.ndarray, raw_missing: np.ndarray, failed, issues: _Issues
+) -> None:
+    """Quarantine rows whose required field is empty, or delivered but unusable."""
     if not col.required:
         return
-    issues.reject(raw.isna(), f"missing_required:{col.field}", f"required field {col.source} is empty")
-    bad = value.isna() & raw.notna()
+    issues.reject(raw_missing, f"missing_required:{col.field}", f"required field {col.source} is empty")
+    bad = value_missing & ~raw_missing
     if failed is not None:
-        bad = bad | failed
+        bad |= np.asarray(failed, dtype=bool)
     issues.reject(bad, f"unparseable_required:{col.field}", f"required field {col.source} cannot be read")
 
 
-def _conform_column(col: Column, raw: pd.Series, out: dict, issues: _Issues, gaz, township_code):
+def _series(values: np.ndarray) -> pd.Series:
+    return pd.Series(values, dtype=object, copy=False)
+
+
+def _conform_column(
+    col: Column,
+    raw: np.ndarray,
+    missing: np.ndarray,
+    out: dict,
+    issues: _Issues,
+    gaz,
+    township_code: np.ndarray,
+) -> None:
     f, t = col.field, col.type
+    s = _series(raw)
     if t in ("text", "change_type"):
         out[f] = raw
-        _failed_required(col, raw, raw, None, issues)
+        _required(col, missing, missing, None, issues)
     elif t == "enum":
         out[f] = raw
-        bad = raw.notna() & ~raw.isin(col.values)
+        bad = ~missing & ~s.isin(col.values).to_numpy()
         if col.required:
-            issues.reject(raw.isna(), f"missing_required:{f}", f"required field {col.source} is empty")
+            issues.reject(missing, f"missing_required:{f}", f"required field {col.source} is empty")
             issues.reject(bad, f"bad_enum:{f}", f"{col.source} is not one of the contract's values")
         else:
             issues.note_parse(f, raw, bad)
     elif t in ("id", "ids"):
-        first = std.split_first(raw)[0] if t == "ids" else raw
+        first = std.split_first(s)[0] if t == "ids" else s
         ids = std.standardize_ids(first)
         out[f] = ids["id_number"].to_numpy()
-        out[f"{f}_raw"] = first
+        out[f"{f}_raw"] = first.to_numpy()
         out[f"{f}_status"] = ids["id_status"].to_numpy()
         if f == "id_number":
             out["id_sex"] = ids["id_sex"].to_numpy()
             out["id_birth_date"] = ids["id_birth_date"].to_numpy()
         if t == "ids":
             out[f"{f}_all"] = raw
-        _failed_required(col, ids["id_number"], first, None, issues)
+        _required(col, _isnull(out[f]), missing, None, issues)
     elif t in ("name", "names"):
-        first = std.split_first(raw)[0] if t == "names" else raw
+        first = std.split_first(s)[0] if t == "names" else s
         names = std.standardize_names(first)
         out[f] = names["name"].to_numpy()
-        out[f"{f}_raw"] = first
+        out[f"{f}_raw"] = first.to_numpy()
         out[f"{f}_note"] = names["name_note"].to_numpy()
         if t == "names":
             out[f"{f}_all"] = raw
-        _failed_required(col, names["name"], first, None, issues)
-    elif t in ("date", "datetime", "month", "year"):
-        values, failed = std.parse_dates(raw, kind=t)
-        out[f] = values
-        _failed_required(col, values, raw, failed, issues)
-        if not col.required:
-            issues.note_parse(f, raw, failed)
-    elif t in ("int", "decimal"):
-        values, failed = std.parse_numbers(raw, integer=(t == "int"))
-        out[f] = values
-        _failed_required(col, values, raw, failed, issues)
-        if not col.required:
-            issues.note_parse(f, raw, failed)
-    elif t == "bool":
-        values, failed = std.parse_bools(raw)
-        out[f] = values
-        _failed_required(col, values, raw, failed, issues)
-        if not col.required:
-            issues.note_parse(f, raw, failed)
-    elif t == "sex":
-        values, failed = std.parse_sex(raw)
-        out[f] = values
-        _failed_required(col, values, raw, failed, issues)
+        _required(col, _isnull(out[f]), missing, None, issues)
+    elif t in ("date", "datetime", "month", "year", "int", "decimal", "bool", "sex"):
+        if t in ("date", "datetime", "month", "year"):
+            values, failed = std.parse_dates(s, kind=t)
+        elif t in ("int", "decimal"):
+            values, failed = std.parse_numbers(s, integer=(t == "int"))
+        elif t == "bool":
+            values, failed = std.parse_bools(s)
+        else:
+            values, failed = std.parse_sex(s)
+        out[f] = values.to_numpy() if t not in ("year", "int", "bool") else values.array
+        failed = failed.to_numpy(dtype=bool)
+        _required(col, values.isna().to_numpy(), missing, failed, issues)
         if not col.required:
             issues.note_parse(f, raw, failed)
     elif t == "phone":
-        values, failed = std.standardize_phones(raw)
-        out[f] = values
+        values, failed = std.standardize_phones(s)
+        out[f] = values.to_numpy()
         out[f"{f}_raw"] = raw
-        _failed_required(col, values, raw, failed, issues)
+        _required(col, _isnull(out[f]), missing, failed.to_numpy(dtype=bool), issues)
     elif t == "township":
-        codes = gaz.townships(raw)
-        out[f"{f}_code"] = codes
+        out[f"{f}_code"] = township_code
         out[f] = raw
-        _failed_required(col, codes, raw, None, issues)
+        _required(col, _isnull(township_code), missing, None, issues)
     elif t == "village":
-        codes = gaz.villages(township_code, raw)
+        codes = gaz.villages(_series(township_code), s).to_numpy()
         out[f"{f}_code"] = codes
         out[f] = raw
-        _failed_required(col, codes, raw, None, issues)
+        _required(col, _isnull(codes), missing, None, issues)
     elif t == "address":
-        parsed = gaz.parse_addresses(raw)
+        parsed = gaz.parse_addresses(s)
         out[f] = raw
         out[f"{f}_township_code"] = parsed["township_code"].to_numpy()
         out[f"{f}_village_code"] = parsed["village_code"].to_numpy()
-        _failed_required(col, raw, raw, None, issues)
+        _required(col, missing, missing, None, issues)
     else:  # pragma: no cover - registry validation forbids this
         raise ValueError(t)
 
 
-def row_hashes(frame: pd.DataFrame) -> np.ndarray:
-    """Stable 64-bit content hash of the delivered values (as signed int for PostgreSQL bigint)."""
-    hashed = pd.util.hash_pandas_object(frame.fillna("\x00"), index=False, categorize=True)
-    return hashed.to_numpy().view(np.int64)
+def column_hash(values: np.ndarray) -> np.ndarray:
+    """Stable 64-bit hash per value (same text -> same hash in every delivery); missing is a constant."""
+    h = pd.util.hash_array(np.where(_isnull(values), "", values).astype(object), categorize=True)
+    h[_isnull(values)] = _MISSING_HASH
+    return h
+
+
+def combine_hashes(hashes: list[np.ndarray]) -> np.ndarray:
+    """Order-sensitive combination of per-column hashes into one row hash (uint64 arithmetic)."""
+    out = np.full(len(hashes[0]) if hashes else 0, 0x345678, dtype=np.uint64)
+    mult = np.uint64(1000003)
+    with np.errstate(over="ignore"):
+        for h in hashes:
+            out = (out ^ h) * mult
+    return out
+
+
+def _exact_duplicates(full: np.ndarray, cols: list[np.ndarray]) -> np.ndarray:
+    """Rows equal in every delivered value to an earlier row (hash match, then verified)."""
+    dup = pd.Series(full).duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return dup
+    first = pd.Series(np.arange(len(full))).groupby(full).transform("first").to_numpy()
+    for i in np.flatnonzero(dup):
+        j = first[i]
+        if any(c[i] != c[j] for c in cols):  # a hash collision: not a duplicate
+            dup[i] = False
+    return dup
 
 
 def conform(feed: Feed, read: ReadResult, gazetteer=None) -> Conformed:
     """Standardise and check the rows of one delivery (see module docstring)."""
     gaz = gazetteer or std.default_gazetteer()
-    problems = list(read.problems)
-    source = pd.DataFrame(read.rows, columns=read.header, dtype=object)
-    source = source.loc[:, ~source.columns.duplicated()]
-    for col in feed.columns:  # optional columns absent from the file read as empty
-        if col.source not in source.columns:
-            source[col.source] = None
-    source = source[list(feed.source_columns)]
-    source = source.where(source.notna(), None)
-    n = len(source)
-    lines = np.asarray(read.line_numbers, dtype=np.int64)
-
-    # Exact duplicate rows: the same delivered values twice; collapse to the first.
-    dup = source.duplicated(keep="first").to_numpy()
+    n = read.n_rows
+    cols = {
+        c.source: read.columns[c.source] if c.source in read.columns else np.full(n, None, dtype=object)
+        for c in feed.columns
+    }
+    hashes = {src: column_hash(values) for src, values in cols.items()}
+    full = combine_hashes(list(hashes.values()))
+    dup = _exact_duplicates(full, list(cols.values()))
     rows_duplicate = int(dup.sum())
     keep = ~dup
-    source = source[keep].reset_index(drop=True)
-    lines = lines[keep]
-    n = len(source)
+    if rows_duplicate:
+        cols = {k: v[keep] for k, v in cols.items()}
+        hashes = {k: v[keep] for k, v in hashes.items()}
+    lines = read.line_numbers[keep]
+    n = len(lines)
+    missing = {src: _isnull(values) for src, values in cols.items()}
 
     issues = _Issues(n)
-    key = source[list(feed.key)]
-    key_missing = key.isna().any(axis=1).to_numpy()
-    record_key = key.fillna("").astype(str).agg("+".join, axis=1) if len(feed.key) > 1 else key.iloc[:, 0]
+    key_missing = np.zeros(n, dtype=bool)
+    for k in feed.key:
+        key_missing |= missing[k]
+    if len(feed.key) == 1:
+        record_key = cols[feed.key[0]]
+    else:
+        parts = [cols[k] for k in feed.key]
+        record_key = np.array(["+".join(str(p[i] or "") for p in parts) for i in range(n)], dtype=object)
     issues.reject(key_missing, "missing_key", f"record key {'+'.join(feed.key)} is empty")
 
-    out: dict[str, object] = {"record_key": record_key.to_numpy()}
+    out: dict[str, object] = {"record_key": record_key}
     township_col = next((c for c in feed.columns if c.type == "township"), None)
-    township_code = pd.Series([None] * n, dtype=object)
     if township_col is not None:
-        township_code = gaz.townships(source[township_col.source])
+        township_code = gaz.townships(_series(cols[township_col.source])).to_numpy()
+    else:
+        township_code = np.full(n, None, dtype=object)
     for col in feed.columns:
-        _conform_column(col, source[col.source], out, issues, gaz, township_code)
+        _conform_column(col, cols[col.source], missing[col.source], out, issues, gaz, township_code)
 
     action = np.full(n, "upsert", dtype=object)
     ct = feed.change_type_column
     if ct is not None:
-        raw_ct = source[ct.source]
-        mapped = raw_ct.map(CHANGE_TYPES)
-        issues.reject(
-            mapped.isna().to_numpy(), "bad_change_type", f"{ct.source} is not one of 新增/变更/注销/删除"
-        )
-        action = mapped.fillna("upsert").to_numpy()
+        mapped = _series(cols[ct.source]).map(CHANGE_TYPES).to_numpy()
+        unknown = pd.isna(mapped)  # map() leaves NaN (not None) for values outside the contract
+        issues.reject(unknown, "bad_change_type", f"{ct.source} is not one of 新增/变更/注销/删除")
+        action = np.where(unknown, "upsert", mapped).astype(object)
 
-    hash_cols = [c.source for c in feed.columns if c.type != "change_type"]
-    hashes = row_hashes(source[hash_cols])
+    # Content hash without the change type: 新增 then 变更 with the same values is no change.
+    out["row_hash"] = combine_hashes([h for src, h in hashes.items() if ct is None or src != ct.source]).view(
+        np.int64
+    )
 
-    # Same key twice with different content (after exact duplicates are gone): ambiguous, quarantine all.
-    usable = pd.isna(issues.reason)
-    rk = pd.Series(record_key.to_numpy())
-    conflict = rk.where(usable).duplicated(keep=False).to_numpy() & usable
+    # Same key twice with different content (exact duplicates are gone): ambiguous, quarantine all.
+    usable = ~issues.rejected
+    keys = pd.Series(record_key)
+    conflict = keys.where(usable).duplicated(keep=False).to_numpy() & usable & ~key_missing
     issues.reject(conflict, "duplicate_key_conflict", "the same record key appears with different content")
 
     # Cross-check the given sex and birth date with those encoded in a valid ID number.
     if "id_sex" in out and "sex" in out:
-        given, derived = pd.Series(out["sex"]), pd.Series(out["id_sex"])
-        out["sex_conflict"] = (given.notna() & derived.notna() & (given != derived)).to_numpy()
+        given, derived = out["sex"], out["id_sex"]
+        out["sex_conflict"] = ~_isnull(given) & ~_isnull(derived) & (given != derived)
     if "id_birth_date" in out and "birth_date" in out:
-        given, derived = pd.Series(out["birth_date"]), pd.Series(out["id_birth_date"])
-        out["birth_date_conflict"] = (given.notna() & derived.notna() & (given != derived)).to_numpy()
+        given, derived = out["birth_date"], out["id_birth_date"]
+        out["birth_date_conflict"] = ~pd.isna(given) & ~pd.isna(derived) & (given != derived)
     out["line_no"] = lines
-    out["row_hash"] = hashes
-    out["parse_issues"] = issues.parse_issues(n)
+    out["parse_issues"] = issues.parse_issues()
     out["action"] = action
 
-    frame = pd.DataFrame(out)
-    bad = ~pd.isna(issues.reason)
-    cols = [c for c, _ in staged_columns(feed) if c in frame.columns] + ["action"]
-    staged = frame.loc[~bad, cols].reset_index(drop=True)
-
+    bad = issues.rejected
+    ok = ~bad
+    order = [c for c, _ in staged_columns(feed) if c in out] + ["action"]
+    if bad.any():
+        staged = {c: out[c][ok] for c in order}
+    else:  # nothing quarantined: no copies
+        staged = {c: out[c] for c in order}
+    raw_bad = {src: values[bad] for src, values in cols.items()}
     quarantined = _quarantine_frame(
-        source[bad], lines[bad], record_key.to_numpy()[bad], issues.reason[bad], issues.message[bad]
+        raw_bad, lines[bad], record_key[bad], issues.reason[bad], issues.message[bad]
     )
-    quarantined = _with_bad_lines(quarantined, read)
     return Conformed(
         staged=staged,
-        quarantined=quarantined,
+        quarantined=_with_bad_lines(quarantined, read),
         rows_read=read.rows_read,
         rows_duplicate=rows_duplicate,
-        problems=problems,
+        problems=list(read.problems),
     )
 
 
-def _quarantine_frame(rows: pd.DataFrame, lines, keys, reasons, messages) -> pd.DataFrame:
-    raw = [{k: v for k, v in rec.items() if v is not None} for rec in rows.to_dict("records")]
+def _quarantine_frame(cols: dict[str, np.ndarray], lines, keys, reasons, messages) -> pd.DataFrame:
+    names = list(cols)
+    raw = (
+        [
+            {name: v for name, v in zip(names, values, strict=True) if v is not None}
+            for values in zip(*cols.values(), strict=True)
+        ]
+        if len(lines)
+        else []
+    )
     return pd.DataFrame(
         {"line_no": lines, "record_key": keys, "reason_code": reasons, "message": messages, "raw": raw}
     )
@@ -274,8 +328,12 @@ def _with_bad_lines(frame: pd.DataFrame, read: ReadResult) -> pd.DataFrame:
 
 def reject_all(read: ReadResult, code: str, message: str) -> pd.DataFrame:
     """Quarantine every row of a file that cannot be loaded as a whole (e.g. a required column missing)."""
-    rows = pd.DataFrame(read.rows, columns=read.header, dtype=object)
+    n = read.n_rows
     frame = _quarantine_frame(
-        rows, read.line_numbers, [None] * len(rows), [code] * len(rows), [message] * len(rows)
+        read.columns,
+        read.line_numbers,
+        np.full(n, None, dtype=object),
+        np.full(n, code, dtype=object),
+        np.full(n, message, dtype=object),
     )
     return _with_bad_lines(frame, read)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
+
 
 @dataclass(frozen=True)
 class FileProblem:
@@ -37,15 +40,51 @@ class BadLine:
 
 @dataclass
 class ReadResult:
+    """A file's delivered values, column by column (object arrays of str or None, aligned)."""
+
     header: list[str]
-    rows: list[list[str | None]]  # aligned with header
-    line_numbers: list[int]
+    columns: dict[str, np.ndarray]  # one entry per header name, in header order
+    line_numbers: np.ndarray  # physical line (csv/jsonl) or sheet row (xlsx) of each row
     bad_lines: list[BadLine] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
 
     @property
+    def n_rows(self) -> int:
+        return len(self.line_numbers)
+
+    @property
     def rows_read(self) -> int:
-        return len(self.rows) + len(self.bad_lines)
+        return self.n_rows + len(self.bad_lines)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.columns, copy=False)
+
+
+def from_rows(header: list[str], rows: list[list[str | None]], lines: list[int], **kw) -> ReadResult:
+    """Build a columnar result from row lists (the slow, fully general reading paths)."""
+    width = len(header)
+    cols = [np.empty(len(rows), dtype=object) for _ in range(width)]
+    if rows:
+        for j, values in enumerate(zip(*rows, strict=True)):
+            cols[j][:] = values
+    unique = _unique_names(header)
+    return ReadResult(
+        header=header,
+        columns=dict(zip(unique, cols, strict=True)),
+        line_numbers=np.asarray(lines, dtype=np.int64),
+        **kw,
+    )
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    """Header names made unique (a duplicated column is a fatal problem, reported separately)."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in header:
+        n = seen.get(name, 0)
+        out.append(name if n == 0 else f"{name}#{n}")
+        seen[name] = n + 1
+    return out
 
 
 def clean_cell(value: object) -> str | None:

@@ -6,12 +6,15 @@ import csv
 import io
 from pathlib import Path
 
+from shouwang.landing.readers.arrow_fast import read_csv_fast
 from shouwang.landing.readers.base import (
     BadLine,
     FileProblem,
     ReadResult,
     RejectedFile,
+    _unique_names,
     clean_cell,
+    from_rows,
     header_problems,
 )
 
@@ -60,23 +63,14 @@ def decode_strict(data: bytes, encoding: str) -> tuple[str, list[FileProblem]]:
     return text, problems
 
 
-def read_csv(path: Path, encoding: str, expected: tuple[str, ...]) -> ReadResult:
-    """Read a CSV delivery; lines with the wrong number of fields are returned as bad lines."""
-    data = path.read_bytes()
-    if not data.strip():
-        raise RejectedFile(FileProblem("empty_file", "file is empty", fatal=True))
-    text, problems = decode_strict(data, encoding)
+def _read_python(text: str, header: list[str]) -> ReadResult:
+    """The general path: Python's csv module handles quoting and embedded newlines."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except (StopIteration, csv.Error) as exc:
-        raise RejectedFile(FileProblem("unreadable", f"no header line: {exc}", fatal=True)) from exc
-    problems += header_problems(header, expected)
+    next(reader)
     width = len(header)
     rows: list[list[str | None]] = []
     lines: list[int] = []
     bad: list[BadLine] = []
-    line_no = 1
     while True:
         try:
             fields = next(reader)
@@ -85,13 +79,12 @@ def read_csv(path: Path, encoding: str, expected: tuple[str, ...]) -> ReadResult
         except csv.Error as exc:  # e.g. a quote left open by a truncated line
             bad.append(BadLine(reader.line_num, "unparseable_line", f"CSV error: {exc}", {}))
             break
-        line_no = reader.line_num
         if not fields or (len(fields) == 1 and not fields[0].strip()):
             continue  # blank line: nothing delivered
         if len(fields) != width:
             bad.append(
                 BadLine(
-                    line_no,
+                    reader.line_num,
                     "wrong_field_count",
                     f"{len(fields)} fields where the header has {width} (truncated or shifted line)",
                     {"fields": fields},
@@ -99,5 +92,57 @@ def read_csv(path: Path, encoding: str, expected: tuple[str, ...]) -> ReadResult
             )
             continue
         rows.append([clean_cell(v) for v in fields])
-        lines.append(line_no)
-    return ReadResult(header=header, rows=rows, line_numbers=lines, bad_lines=bad, problems=problems)
+        lines.append(reader.line_num)
+    return from_rows(header, rows, lines, bad_lines=bad)
+
+
+def read_csv(path: Path, encoding: str, expected: tuple[str, ...]) -> ReadResult:
+    """Read a CSV delivery; lines with the wrong number of fields are returned as bad lines."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise RejectedFile(FileProblem("empty_file", "file is empty", fatal=True))
+    if encoding.lower().startswith("utf-8") and data.startswith(b"\xef\xbb\xbf"):
+        # Already UTF-8: Arrow validates it while parsing, so skip the full decode/encode round trip.
+        body, problems = data[3:], []
+        first_line = body[: body.find(b"\n") + 1 or len(body)]
+        try:
+            header_text = first_line.decode("utf-8")
+        except UnicodeDecodeError:
+            header_text = None
+        fast = _fast(body, header_text, expected, problems) if header_text is not None else None
+        if fast is not None:
+            return fast
+    text, problems = decode_strict(data, encoding)
+    del data
+    body = text.encode("utf-8")
+    fast = _fast(body, text[: text.find("\n") + 1 or len(text)], expected, problems)
+    if fast is not None:
+        return fast
+    del body
+    header = _header(text)
+    result = _read_python(text, header)
+    result.problems = problems + header_problems(header, expected)
+    return result
+
+
+def _header(text: str) -> list[str]:
+    try:
+        return [h.strip() for h in next(csv.reader(io.StringIO(text, newline="")))]
+    except (StopIteration, csv.Error) as exc:
+        raise RejectedFile(FileProblem("unreadable", f"no header line: {exc}", fatal=True)) from exc
+
+
+def _fast(body: bytes, header_text: str, expected, problems) -> ReadResult | None:
+    """The Arrow path (see arrow_fast); None when this file needs the Python path."""
+    header = _header(header_text)
+    fast = read_csv_fast(body, header, _unique_names(header))
+    if fast is None:
+        return None
+    columns, lines, bad = fast
+    return ReadResult(
+        header=header,
+        columns=columns,
+        line_numbers=lines,
+        bad_lines=bad,
+        problems=problems + header_problems(header, expected),
+    )

@@ -16,6 +16,7 @@ from shouwang.landing.readers.base import (
     ReadResult,
     RejectedFile,
     clean_cell,
+    from_rows,
     header_problems,
 )
 
@@ -88,4 +89,4 @@ def read_xlsx(path: Path, expected: tuple[str, ...]) -> ReadResult:
             continue  # empty sheet rows: nothing delivered
         rows.append(cells)
         lines.append(offset)
-    return ReadResult(header=raw_header, rows=rows, line_numbers=lines, problems=problems)
+    return from_rows(raw_header, rows, lines, problems=problems)
