@@ -90,15 +90,17 @@ def ddl_statements(feed: Feed) -> list[str]:
         f"ALTER TABLE staging.{t} ADD COLUMN IF NOT EXISTS {name} {sqltype.replace(' NOT NULL', '')}"
         for name, sqltype in cols
     ]
+    # One index only: the current record per key (integrity, and the merge of each delivery).
+    # Every extra index costs more on a large first snapshot than the load itself; later stages
+    # create what they query by (rollbacks and history scans are rare and may scan).
     stmts += [
-        f"CREATE UNIQUE INDEX IF NOT EXISTS {t}_current_key ON staging.{t} (record_key)"
-        " WHERE valid_to IS NULL",
-        f"CREATE INDEX IF NOT EXISTS {t}_valid_from ON staging.{t} (valid_from)",
-        f"CREATE INDEX IF NOT EXISTS {t}_valid_to ON staging.{t} (valid_to)",
+        current_key_index_sql(feed),
         f"CREATE OR REPLACE VIEW staging.{t}_current AS SELECT * FROM staging.{t} WHERE valid_to IS NULL",
     ]
-    if feed.field_column("id_number") is not None:
-        stmts.append(
-            f"CREATE INDEX IF NOT EXISTS {t}_id_number ON staging.{t} (id_number) WHERE valid_to IS NULL"
-        )
     return stmts
+
+
+def current_key_index_sql(feed: Feed) -> str:
+    t = feed.feed_id
+    sql = f"CREATE UNIQUE INDEX IF NOT EXISTS {t}_current_key ON staging.{t} (record_key)"
+    return sql + " WHERE valid_to IS NULL"
