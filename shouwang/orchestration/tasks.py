@@ -107,8 +107,17 @@ def load_feed(feed_id: str, landing_dir: str | None = None, *, skip_if_unchanged
         log.info(
             "%s %s: %s read=%d loaded=%d quarantined=%d duplicate=%d new=%d changed=%d removed=%d"
             " problems=%s",
-            feed_id, r.file, r.status, r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_duplicate,
-            r.rows_new, r.rows_changed, r.rows_removed, _problem_codes(r),
+            feed_id,
+            r.file,
+            r.status,
+            r.rows_read,
+            r.rows_loaded,
+            r.rows_quarantined,
+            r.rows_duplicate,
+            r.rows_new,
+            r.rows_changed,
+            r.rows_removed,
+            _problem_codes(r),
         )
         if r.status == "rejected":
             log.warning(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,23 +105,31 @@ def copy_columns(conn: Connection, table: str, columns: dict[str, object], types
         )
 
 
-def apply_changes(conn: Connection, feed: Feed, delivery_id: int, staged: dict) -> ChangeCounts:
-    """Apply one delivery's usable rows (must run inside the delivery's transaction)."""
+class NoUsableRows(Exception):
+    """A full snapshot in which no row could be used: applying it would remove every record."""
+
+
+def apply_changes(conn: Connection, feed: Feed, delivery_id: int, chunks: Iterable[dict]) -> ChangeCounts:
+    """Apply one delivery's usable rows, given chunk by chunk (inside the delivery's transaction)."""
     t = feed.feed_id
     types = {c: sqltype.split()[0] for c, sqltype in staged_columns(feed)}
-    data_cols = [c for c in types if c not in _VERSION_COLUMNS and c in staged]
-    n_staged = len(staged["record_key"])
+    data_cols = [c for c in types if c not in _VERSION_COLUMNS]
     params = {"d": delivery_id, "f": t}
     if _is_first_load(conn, t):
-        return _first_load(conn, feed, delivery_id, staged, data_cols, types)
+        return _first_load(conn, feed, delivery_id, chunks, data_cols, types)
     conn.exec_driver_sql("DROP TABLE IF EXISTS pg_temp.tmp_load")
     conn.exec_driver_sql(
         f"CREATE TEMP TABLE tmp_load ON COMMIT DROP AS"
         f" SELECT {', '.join(data_cols)} FROM staging.{t} WITH NO DATA"
     )
     conn.exec_driver_sql("ALTER TABLE tmp_load ADD COLUMN action text")
-    if n_staged:
+    n_staged = removes = 0
+    for staged in chunks:
+        n_staged += len(staged["record_key"])
+        removes += int((staged["action"] == "remove").sum())
         copy_columns(conn, "tmp_load", {c: staged[c] for c in [*data_cols, "action"]}, types)
+    if n_staged == 0 and not feed.is_delta:
+        raise NoUsableRows(f"no usable row in a full snapshot of {t}")
     conn.exec_driver_sql("ANALYZE tmp_load")
     if feed.is_delta:
         classify = f"""
@@ -168,10 +176,7 @@ def apply_changes(conn: Connection, feed: Feed, delivery_id: int, staged: dict) 
             params,
         ).all()
     )
-    remove_unknown = 0
-    if feed.is_delta and n_staged:
-        removes = int((staged["action"] == "remove").sum())
-        remove_unknown = removes - counts.get("removed", 0)
+    remove_unknown = removes - counts.get("removed", 0) if feed.is_delta else 0
     touched = counts.get("new", 0) + counts.get("changed", 0)
     touched += counts.get("removed", 0) if feed.is_delta else 0
     return ChangeCounts(
@@ -187,7 +192,9 @@ def _is_first_load(conn: Connection, table: str) -> bool:
     return conn.exec_driver_sql(f"SELECT NOT EXISTS (SELECT 1 FROM staging.{table} LIMIT 1)").scalar_one()
 
 
-def _first_load(conn: Connection, feed: Feed, delivery_id: int, staged: dict, cols: list[str], types: dict):
+def _first_load(
+    conn: Connection, feed: Feed, delivery_id: int, chunks: Iterable[dict], cols: list[str], types: dict
+) -> ChangeCounts:
     """The feed's first delivery: everything is new, so COPY straight into staging (no diff needed).
 
     A removal in a first delta has nothing to remove: it is counted as `remove_unknown`.
@@ -197,13 +204,18 @@ def _first_load(conn: Connection, feed: Feed, delivery_id: int, staged: dict, co
     # row by row; the DROP is part of this transaction, so a failure restores it.
     conn.exec_driver_sql(f"DROP INDEX IF EXISTS staging.{t}_current_key")
     conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
-    keep = staged["action"] != "remove"
-    n_new = int(keep.sum())
-    columns = {c: staged[c][keep] for c in cols}
-    columns["valid_from"] = np.full(n_new, delivery_id, dtype=np.int64)
-    columns["change_kind"] = np.full(n_new, "new", dtype=object)
-    if n_new:
+    n_new = n_removes = 0
+    for staged in chunks:
+        keep = staged["action"] != "remove"
+        n = int(keep.sum())
+        n_new += n
+        n_removes += len(keep) - n
+        columns = {c: staged[c][keep] if n < len(keep) else staged[c] for c in cols}
+        columns["valid_from"] = np.full(n, delivery_id, dtype=np.int64)
+        columns["change_kind"] = np.full(n, "new", dtype=object)
         copy_columns(conn, f"staging.{t}", columns, types)
+    if n_new == 0 and not feed.is_delta:
+        raise NoUsableRows(f"no usable row in the first snapshot of {t}")
     conn.exec_driver_sql(current_key_index_sql(feed))
     conn.exec_driver_sql(
         f"""INSERT INTO staging.change_log (delivery_id, feed_id, record_key, change_kind)
@@ -211,7 +223,7 @@ def _first_load(conn: Connection, feed: Feed, delivery_id: int, staged: dict, co
         {"d": delivery_id, "f": t},
     )
     conn.exec_driver_sql(f"ANALYZE staging.{t}")
-    return ChangeCounts(new=n_new, remove_unknown=len(keep) - n_new)
+    return ChangeCounts(new=n_new, remove_unknown=n_removes)
 
 
 def rollback_changes(conn: Connection, feed: Feed, delivery_id: int) -> None:

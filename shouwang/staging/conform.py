@@ -10,34 +10,20 @@ a night is about nine million rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from shouwang.landing.readers import FileProblem, ReadResult
+from shouwang.landing.readers import ReadResult
+from shouwang.landing.readers.base import column_values
 from shouwang.registry import CHANGE_TYPES, Column, Feed
 from shouwang.staging import standardize as std
 from shouwang.staging.schema import staged_columns
 
 _MISSING_HASH = np.uint64(0x9E3779B97F4A7C15)
-
-
-@dataclass
-class Conformed:
-    staged: dict[str, np.ndarray]  # staging columns (no valid_from/valid_to/change_kind) + 'action'
-    quarantined: pd.DataFrame  # line_no, record_key, reason_code, message, raw
-    rows_read: int
-    rows_duplicate: int
-    problems: list[FileProblem] = field(default_factory=list)
-
-    @property
-    def rows_loaded(self) -> int:
-        return len(self.staged["record_key"])
-
-    @property
-    def rows_quarantined(self) -> int:
-        return len(self.quarantined)
+CHUNK_ROWS = 200_000  # rows standardised and written at a time
 
 
 class _Issues:
@@ -192,51 +178,119 @@ def combine_hashes(hashes: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _exact_duplicates(full: np.ndarray, cols: list[np.ndarray]) -> np.ndarray:
-    """Rows equal in every delivered value to an earlier row (hash match, then verified)."""
-    dup = pd.Series(full).duplicated(keep="first").to_numpy()
-    if not dup.any():
-        return dup
-    first = pd.Series(np.arange(len(full))).groupby(full).transform("first").to_numpy()
-    for i in np.flatnonzero(dup):
-        j = first[i]
-        if any(c[i] != c[j] for c in cols):  # a hash collision: not a duplicate
-            dup[i] = False
-    return dup
+_SECOND_KEY = "shouwang-2nd-key"  # a second, independent 64-bit hash: collisions become negligible
 
 
-def conform(feed: Feed, read: ReadResult, gazetteer=None) -> Conformed:
-    """Standardise and check the rows of one delivery (see module docstring)."""
-    gaz = gazetteer or std.default_gazetteer()
+@dataclass
+class Plan:
+    """What must be known about the whole file before any chunk is conformed."""
+
+    keep: np.ndarray  # False for exact duplicates of an earlier row (collapsed)
+    row_hash: np.ndarray  # int64 content hash per row, change type excluded
+    record_key: np.ndarray  # object
+    key_missing: np.ndarray
+    conflict: np.ndarray  # the key appears again with different content
+
+    @property
+    def rows_duplicate(self) -> int:
+        return int((~self.keep).sum())
+
+
+def _full_column(read: ReadResult, source: str, rows: np.ndarray | None = None) -> np.ndarray:
+    n = read.n_rows if rows is None else len(rows)
+    if source not in read.columns:  # an optional column the file does not have
+        return np.full(n, None, dtype=object)
+    return column_values(read.columns[source], rows)
+
+
+def analyse(feed: Feed, read: ReadResult) -> Plan:
+    """Row hashes, exact duplicates, record keys and key conflicts over the whole file.
+
+    Values are converted chunk by chunk, so this holds only hashes and keys for the whole file.
+    """
     n = read.n_rows
-    cols = {
-        c.source: read.columns[c.source] if c.source in read.columns else np.full(n, None, dtype=object)
-        for c in feed.columns
-    }
-    hashes = {src: column_hash(values) for src, values in cols.items()}
+    hashes: dict[str, np.ndarray] = {}
+    for col in feed.columns:
+        h = np.empty(n, dtype=np.uint64)
+        for start in range(0, n, CHUNK_ROWS):
+            rows = np.arange(start, min(n, start + CHUNK_ROWS))
+            h[start : start + len(rows)] = column_hash(_full_column(read, col.source, rows))
+        hashes[col.source] = h
     full = combine_hashes(list(hashes.values()))
-    dup = _exact_duplicates(full, list(cols.values()))
-    rows_duplicate = int(dup.sum())
+    dup = pd.Series(full).duplicated(keep="first").to_numpy()
+    if dup.any():  # confirm with an independent hash of the candidates and their first occurrences
+        cand = np.flatnonzero(pd.Series(full).duplicated(keep=False).to_numpy())
+        second = combine_hashes(
+            [
+                pd.util.hash_array(_hashable(_full_column(read, c.source, cand)), hash_key=_SECOND_KEY)
+                for c in feed.columns
+            ]
+        )
+        both = pd.DataFrame({"a": full[cand], "b": second})
+        dup = np.zeros(n, dtype=bool)
+        dup[cand[both.duplicated(keep="first").to_numpy()]] = True
     keep = ~dup
-    if rows_duplicate:
-        cols = {k: v[keep] for k, v in cols.items()}
-        hashes = {k: v[keep] for k, v in hashes.items()}
-    lines = read.line_numbers[keep]
-    n = len(lines)
+    ct = feed.change_type_column
+    row_hash = combine_hashes([h for src, h in hashes.items() if ct is None or src != ct.source]).view(
+        np.int64
+    )
+
+    key_parts = [_full_column(read, k) for k in feed.key]
+    key_missing = np.zeros(n, dtype=bool)
+    for part in key_parts:
+        key_missing |= _isnull(part)
+    if len(key_parts) == 1:
+        record_key = key_parts[0]
+    else:
+        record_key = np.array(
+            ["+".join(str(v or "") for v in values) for values in zip(*key_parts, strict=True)], dtype=object
+        )
+    # Same key twice with different content (exact duplicates aside): ambiguous, quarantine every copy.
+    candidates = keep & ~key_missing
+    conflict = (
+        pd.Series(np.where(candidates, record_key, None)).duplicated(keep=False).to_numpy() & candidates
+    )
+    return Plan(
+        keep=keep, row_hash=row_hash, record_key=record_key, key_missing=key_missing, conflict=conflict
+    )
+
+
+def _hashable(values: np.ndarray) -> np.ndarray:
+    return np.where(_isnull(values), "\x00", values).astype(object)
+
+
+@dataclass
+class ConformedChunk:
+    staged: dict[str, np.ndarray]  # staging columns (no valid_from/valid_to/change_kind) + 'action'
+    quarantined: pd.DataFrame  # line_no, record_key, reason_code, message, raw
+
+    @property
+    def rows(self) -> int:
+        return len(self.staged["record_key"])
+
+
+def conform_chunks(feed: Feed, read: ReadResult, plan: Plan, gazetteer=None) -> Iterator[ConformedChunk]:
+    """Standardise and check the delivery chunk by chunk (memory stays bounded for any file size)."""
+    gaz = gazetteer or std.default_gazetteer()
+    rows_all = np.flatnonzero(plan.keep)
+    for start in range(0, len(rows_all), CHUNK_ROWS):
+        yield _conform_rows(feed, read, plan, rows_all[start : start + CHUNK_ROWS], gaz)
+
+
+def _conform_rows(feed: Feed, read: ReadResult, plan: Plan, rows: np.ndarray, gaz) -> ConformedChunk:
+    n = len(rows)
+    cols = {c.source: _full_column(read, c.source, rows) for c in feed.columns}
+    lines = read.line_numbers[rows]
+    record_key = plan.record_key[rows]
     missing = {src: _isnull(values) for src, values in cols.items()}
 
     issues = _Issues(n)
-    key_missing = np.zeros(n, dtype=bool)
-    for k in feed.key:
-        key_missing |= missing[k]
-    if len(feed.key) == 1:
-        record_key = cols[feed.key[0]]
-    else:
-        parts = [cols[k] for k in feed.key]
-        record_key = np.array(["+".join(str(p[i] or "") for p in parts) for i in range(n)], dtype=object)
-    issues.reject(key_missing, "missing_key", f"record key {'+'.join(feed.key)} is empty")
+    issues.reject(plan.key_missing[rows], "missing_key", f"record key {'+'.join(feed.key)} is empty")
+    issues.reject(
+        plan.conflict[rows], "duplicate_key_conflict", "the same record key appears with different content"
+    )
 
-    out: dict[str, object] = {"record_key": record_key}
+    out: dict[str, object] = {"record_key": record_key, "row_hash": plan.row_hash[rows]}
     township_col = next((c for c in feed.columns if c.type == "township"), None)
     if township_col is not None:
         township_code = gaz.townships(_series(cols[township_col.source])).to_numpy()
@@ -253,17 +307,6 @@ def conform(feed: Feed, read: ReadResult, gazetteer=None) -> Conformed:
         issues.reject(unknown, "bad_change_type", f"{ct.source} is not one of 新增/变更/注销/删除")
         action = np.where(unknown, "upsert", mapped).astype(object)
 
-    # Content hash without the change type: 新增 then 变更 with the same values is no change.
-    out["row_hash"] = combine_hashes([h for src, h in hashes.items() if ct is None or src != ct.source]).view(
-        np.int64
-    )
-
-    # Same key twice with different content (exact duplicates are gone): ambiguous, quarantine all.
-    usable = ~issues.rejected
-    keys = pd.Series(record_key)
-    conflict = keys.where(usable).duplicated(keep=False).to_numpy() & usable & ~key_missing
-    issues.reject(conflict, "duplicate_key_conflict", "the same record key appears with different content")
-
     # Cross-check the given sex and birth date with those encoded in a valid ID number.
     if "id_sex" in out and "sex" in out:
         given, derived = out["sex"], out["id_sex"]
@@ -278,21 +321,12 @@ def conform(feed: Feed, read: ReadResult, gazetteer=None) -> Conformed:
     bad = issues.rejected
     ok = ~bad
     order = [c for c, _ in staged_columns(feed) if c in out] + ["action"]
-    if bad.any():
-        staged = {c: out[c][ok] for c in order}
-    else:  # nothing quarantined: no copies
-        staged = {c: out[c] for c in order}
+    staged = {c: out[c][ok] for c in order} if bad.any() else {c: out[c] for c in order}
     raw_bad = {src: values[bad] for src, values in cols.items()}
     quarantined = _quarantine_frame(
         raw_bad, lines[bad], record_key[bad], issues.reason[bad], issues.message[bad]
     )
-    return Conformed(
-        staged=staged,
-        quarantined=_with_bad_lines(quarantined, read),
-        rows_read=read.rows_read,
-        rows_duplicate=rows_duplicate,
-        problems=list(read.problems),
-    )
+    return ConformedChunk(staged=staged, quarantined=quarantined)
 
 
 def _quarantine_frame(cols: dict[str, np.ndarray], lines, keys, reasons, messages) -> pd.DataFrame:
@@ -330,7 +364,7 @@ def reject_all(read: ReadResult, code: str, message: str) -> pd.DataFrame:
     """Quarantine every row of a file that cannot be loaded as a whole (e.g. a required column missing)."""
     n = read.n_rows
     frame = _quarantine_frame(
-        read.columns,
+        {name: column_values(values) for name, values in read.columns.items()},
         read.line_numbers,
         np.full(n, None, dtype=object),
         np.full(n, code, dtype=object),

@@ -16,6 +16,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
 from shouwang.landing import ledger
@@ -23,8 +24,14 @@ from shouwang.landing.archive import archive_file, file_sha256
 from shouwang.landing.discover import Delivery
 from shouwang.landing.readers import FileProblem, ReadResult, RejectedFile, read_delivery
 from shouwang.registry import Feed
-from shouwang.staging.apply import apply_changes, insert_quarantine, rollback_changes
-from shouwang.staging.conform import Conformed, conform, reject_all
+from shouwang.staging.apply import (
+    ChangeCounts,
+    NoUsableRows,
+    apply_changes,
+    insert_quarantine,
+    rollback_changes,
+)
+from shouwang.staging.conform import Plan, _with_bad_lines, analyse, conform_chunks, reject_all
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +71,11 @@ class Prepared:
 
     status: str  # loaded | rejected
     problems: list[FileProblem]
-    conformed: Conformed | None = None
+    read: ReadResult | None = None
+    plan: Plan | None = None
     rejected_rows: object = None  # quarantine frame when the whole file is rejected
     rows_read: int = 0
+    gazetteer: object = None
 
 
 def _fatal_header(feed: Feed, read: ReadResult) -> FileProblem | None:
@@ -79,7 +88,10 @@ def _fatal_header(feed: Feed, read: ReadResult) -> FileProblem | None:
 
 
 def prepare(feed: Feed, path: Path, gazetteer=None) -> Prepared:
-    """Read and conform a delivery file (no database access)."""
+    """Read a delivery file and analyse it as a whole (no database access).
+
+    Standardisation itself runs chunk by chunk while the delivery is written (see `_write`).
+    """
     try:
         read = read_delivery(path, feed)
     except RejectedFile as exc:
@@ -96,16 +108,18 @@ def prepare(feed: Feed, path: Path, gazetteer=None) -> Prepared:
             FileProblem("empty_snapshot", "a full snapshot with no rows would remove every record", True)
         )
         return Prepared("rejected", problems)
-    conformed = conform(feed, read, gazetteer)
-    return Prepared("loaded", problems, conformed=conformed, rows_read=read.rows_read)
+    plan = analyse(feed, read)
+    return Prepared("loaded", problems, read=read, plan=plan, rows_read=read.rows_read, gazetteer=gazetteer)
 
 
 def _lock_feed(conn: Connection, feed: Feed) -> None:
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:f))"), {"f": f"shouwang.feed.{feed.feed_id}"})
 
 
-def _write(conn: Connection, feed: Feed, delivery_id: int, prepared: Prepared) -> tuple[dict, list[dict]]:
-    """Write a prepared delivery inside the current transaction; returns its counts and problems."""
+def _write(
+    conn: Connection, feed: Feed, delivery_id: int, prepared: Prepared
+) -> tuple[dict, list[dict], str]:
+    """Write a prepared delivery inside the current transaction; returns its counts, problems, status."""
     problems = [p.as_dict() for p in prepared.problems]
     conn.exec_driver_sql("DELETE FROM quarantine.row WHERE delivery_id = %(d)s", {"d": delivery_id})
     if prepared.status == "rejected":
@@ -124,10 +138,37 @@ def _write(conn: Connection, feed: Feed, delivery_id: int, prepared: Prepared) -
             rows_unchanged=0,
         )
         ledger.record_outcome(conn, delivery_id, "rejected", counts, problems)
-        return counts, problems
-    c = prepared.conformed
-    changes = apply_changes(conn, feed, delivery_id, c.staged)
-    insert_quarantine(conn, feed, delivery_id, c.quarantined)
+        return counts, problems, "rejected"
+    read, plan = prepared.read, prepared.plan
+    quarantined = [_with_bad_lines(pd.DataFrame(), read)] if read.bad_lines else []
+    loaded = 0
+
+    def chunks():
+        nonlocal loaded
+        for chunk in conform_chunks(feed, read, plan, prepared.gazetteer):
+            quarantined.append(chunk.quarantined)
+            loaded += chunk.rows
+            yield chunk.staged
+
+    savepoint = conn.begin_nested()
+    try:
+        changes = apply_changes(conn, feed, delivery_id, chunks())
+        savepoint.commit()
+        status = "loaded"
+    except NoUsableRows:
+        savepoint.rollback()  # every row is quarantined with its own reason; nothing is applied
+        changes, status = ChangeCounts(), "rejected"
+        problems.append(
+            FileProblem(
+                "no_usable_rows",
+                "no row of this full snapshot could be used; it would remove every record",
+                True,
+            ).as_dict()
+        )
+    n_quarantined = 0
+    for frame in quarantined:
+        insert_quarantine(conn, feed, delivery_id, frame)
+        n_quarantined += len(frame)
     if changes.remove_unknown:
         problems.append(
             FileProblem(
@@ -135,19 +176,19 @@ def _write(conn: Connection, feed: Feed, delivery_id: int, prepared: Prepared) -
             ).as_dict()
         )
     counts = dict(
-        rows_read=c.rows_read,
-        rows_loaded=c.rows_loaded,
-        rows_quarantined=c.rows_quarantined,
-        rows_duplicate=c.rows_duplicate,
+        rows_read=prepared.rows_read,
+        rows_loaded=loaded if status == "loaded" else 0,
+        rows_quarantined=n_quarantined,
+        rows_duplicate=plan.rows_duplicate,
         rows_new=changes.new,
         rows_changed=changes.changed,
         rows_removed=changes.removed,
         rows_unchanged=changes.unchanged,
     )
-    ledger.record_outcome(conn, delivery_id, "loaded", counts, problems)
-    if feed.feed_id == "shuili_yinshui":
+    ledger.record_outcome(conn, delivery_id, status, counts, problems)
+    if status == "loaded" and feed.feed_id == "shuili_yinshui":
         _refresh_villages(conn, delivery_id)
-    return counts, problems
+    return counts, problems, status
 
 
 def _refresh_villages(conn: Connection, delivery_id: int) -> None:
@@ -197,28 +238,24 @@ def load_delivery(engine: Engine, delivery: Delivery, archive_dir: Path, gazette
         _lock_feed(conn, feed)
         delivery_id = ledger.register(conn, delivery, sha, delivery.path.stat().st_size, archived)
         later = []
-        if prepared.status == "loaded":
+        if prepared.status == "loaded":  # a rejected file must not undo what is loaded
             later = ledger.applied_from(conn, feed.feed_id, delivery.extract_date, exclude=delivery_id)
             for entry in later:  # newest first
                 rollback_changes(conn, feed, entry.delivery_id)
-        counts, problems = _write(conn, feed, delivery_id, prepared)
-        for entry in later:
-            if entry.extract_date == delivery.extract_date:
-                ledger.mark_superseded(conn, entry.delivery_id, delivery_id)
-                report.problems.append(
-                    {
-                        "code": "supersedes",
-                        "message": f"supersedes delivery {entry.delivery_id}",
-                        "fatal": False,
-                    }
-                )
-        for entry in reversed(later):  # replay newer deliveries, oldest first
-            if entry.extract_date > delivery.extract_date:
+        counts, problems, status = _write(conn, feed, delivery_id, prepared)
+        superseded = [e for e in later if status == "loaded" and e.extract_date == delivery.extract_date]
+        for entry in superseded:
+            ledger.mark_superseded(conn, entry.delivery_id, delivery_id)
+            report.problems.append(
+                {"code": "supersedes", "message": f"supersedes delivery {entry.delivery_id}", "fatal": False}
+            )
+        for entry in reversed(later):  # replay what was undone, oldest first
+            if entry not in superseded:
                 _write(conn, feed, entry.delivery_id, prepare(feed, Path(entry.archive_path), gazetteer))
                 ledger.sighting(conn, entry.delivery_id, Path(entry.archive_path), "replayed")
         ledger.sighting(conn, delivery_id, delivery.path, "new")
     report.delivery_id = delivery_id
-    report.status = prepared.status
+    report.status = status
     report.problems = problems + report.problems
     for key in (
         "rows_read",

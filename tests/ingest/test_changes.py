@@ -188,3 +188,32 @@ def test_rerunning_the_same_landing_changes_nothing(tmp_path, db_url, engine):
     before = snapshot()
     ingest_landing(landing, database_url=db_url, workers=2)
     assert snapshot() == before
+
+
+def test_a_snapshot_with_no_usable_row_removes_nothing(tmp_path, db_url, engine):
+    good, broken = tmp_path / "good", tmp_path / "broken"
+    _yingyun(good, "20210630", [["A", "甲", IDS[0], "普通货运", "1", "有效"]])
+    _yingyun(
+        broken,
+        "20210731",
+        [["", "甲", IDS[0], "普通货运", "1", "有效"], ["", "乙", IDS[1], "普通货运", "1", "有效"]],
+    )
+    ingest_landing(good, database_url=db_url, workers=1)
+    r = ingest_landing(broken, database_url=db_url, workers=1)[0]
+    assert r.status == "rejected" and r.balanced
+    assert (r.rows_loaded, r.rows_quarantined) == (0, 2)
+    assert "no_usable_rows" in {p["code"] for p in r.problems}
+    assert _current(engine, "jiaotong_yingyun", "record_key, vehicles") == [("A", 1)]
+
+
+def test_large_delivery_is_processed_in_chunks(tmp_path, db_url, engine, monkeypatch):
+    from shouwang.staging import conform
+
+    monkeypatch.setattr(conform, "CHUNK_ROWS", 7)
+    rows = [[f"K{i:03d}", "甲", IDS[i % 5], "普通货运", str(i), "有效"] for i in range(40)]
+    rows.append(["K001", "乙", IDS[1], "普通货运", "9", "有效"])  # conflicts with a row of another chunk
+    rows.append(rows[5])  # exact duplicate of a row in another chunk
+    _yingyun(tmp_path / "big", "20210630", rows)
+    r = ingest_landing(tmp_path / "big", database_url=db_url, workers=1)[0]
+    assert (r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_duplicate) == (42, 39, 2, 1)
+    assert len(_current(engine, "jiaotong_yingyun")) == 39

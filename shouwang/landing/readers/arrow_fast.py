@@ -30,11 +30,10 @@ def nonblank_line_numbers(data: bytes) -> np.ndarray:
     return np.flatnonzero(keep) + 1
 
 
-def _strings(column: pa.ChunkedArray) -> np.ndarray:
-    """Trimmed values as an object array; empty becomes None (as the Python paths do)."""
+def _strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trimmed values, empty becoming null (as the Python paths do); kept in Arrow (compact)."""
     trimmed = pc.utf8_trim_whitespace(column)
-    cleaned = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
-    return cleaned.to_numpy(zero_copy_only=False)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 
 def read_csv_fast(body: bytes, header: list[str], names: list[str]):

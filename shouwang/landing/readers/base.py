@@ -60,6 +60,32 @@ class ReadResult:
         return pd.DataFrame(self.columns, copy=False)
 
 
+def column_values(column, rows: np.ndarray | None = None) -> np.ndarray:
+    """Values of a read column (numpy object array or Arrow string array) as an object array.
+
+    The fast readers keep columns in Arrow (compact); callers convert the rows they work on, chunk
+    by chunk, so a large file never exists as millions of Python strings at once.
+    """
+    if isinstance(column, np.ndarray):
+        return column if rows is None else column[rows]
+    if rows is not None:
+        if len(rows) == 0:
+            return np.empty(0, dtype=object)
+        if int(rows[-1]) - int(rows[0]) + 1 == len(rows):  # contiguous: a zero-copy slice
+            column = column.slice(int(rows[0]), len(rows))
+        else:
+            import pyarrow as pa
+
+            column = column.take(pa.array(rows))
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def all_missing(column) -> bool:
+    if isinstance(column, np.ndarray):
+        return bool(len(column)) and all(v is None for v in column)
+    return len(column) > 0 and column.null_count == len(column)
+
+
 def from_rows(header: list[str], rows: list[list[str | None]], lines: list[int], **kw) -> ReadResult:
     """Build a columnar result from row lists (the slow, fully general reading paths)."""
     width = len(header)

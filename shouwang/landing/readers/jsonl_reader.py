@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+
 from shouwang.landing.readers.arrow_fast import read_jsonl_fast
 from shouwang.landing.readers.base import (
     BadLine,
     FileProblem,
     ReadResult,
     RejectedFile,
+    all_missing,
     clean_cell,
     from_rows,
     header_problems,
@@ -61,10 +65,8 @@ def _read_fast_or_python(text: str, body: bytes, expected: tuple[str, ...]):
     columns, lines, extra = head
     offset = body[:cut].count(b"\n")
     tail, tail_extra = _read_python(body[cut:].decode("utf-8"), expected)
-    import numpy as np
-
     for c in expected:
-        columns[c] = np.concatenate([columns[c], tail.columns[c]])
+        columns[c] = pa.chunked_array([*columns[c].chunks, pa.array(tail.columns[c], type=pa.string())])
     result = ReadResult(
         header=list(expected),
         columns=columns,
@@ -94,7 +96,7 @@ def read_jsonl(path: Path, expected: tuple[str, ...]) -> ReadResult:
             FileProblem("unexpected_column", f"keys not in the contract, ignored: {', '.join(extra)}")
         )
     # A key no line carries a value for is treated like a CSV column that is not there.
-    absent = [c for c in expected if result.n_rows and all(v is None for v in result.columns[c])]
+    absent = [c for c in expected if all_missing(result.columns[c])]
     for c in absent:
         del result.columns[c]
     result.header = [c for c in expected if c not in absent]
