@@ -60,22 +60,14 @@ class _ChunkStream(io.RawIOBase):
 
     def __init__(self, chunks: Iterator[bytes]):
         self._chunks = chunks
-        self._buf = b""
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buf) < size:
-            nxt = next(self._chunks, None)
-            if nxt is None:
-                break
-            self._buf += nxt
-        if size < 0:
-            out, self._buf = self._buf, b""
-        else:
-            out, self._buf = self._buf[:size], self._buf[size:]
-        return out
+        # psycopg2 sends whatever read() returns as one CopyData message, so a whole chunk at a
+        # time avoids re-slicing megabytes of buffer for every `size` bytes.
+        return next(self._chunks, b"")
 
 
 def _csv_chunks(columns: dict[str, object], types: dict[str, str]) -> Iterator[bytes]:

@@ -209,13 +209,7 @@ def analyse(feed: Feed, read: ReadResult) -> Plan:
     Values are converted chunk by chunk, so this holds only hashes and keys for the whole file.
     """
     n = read.n_rows
-    hashes: dict[str, np.ndarray] = {}
-    for col in feed.columns:
-        h = np.empty(n, dtype=np.uint64)
-        for start in range(0, n, CHUNK_ROWS):
-            rows = np.arange(start, min(n, start + CHUNK_ROWS))
-            h[start : start + len(rows)] = column_hash(_full_column(read, col.source, rows))
-        hashes[col.source] = h
+    hashes = {col.source: _column_hash_of(read, col.source) for col in feed.columns}
     full = combine_hashes(list(hashes.values()))
     dup = pd.Series(full).duplicated(keep="first").to_numpy()
     if dup.any():  # confirm with an independent hash of the candidates and their first occurrences
@@ -253,6 +247,29 @@ def analyse(feed: Feed, read: ReadResult) -> Plan:
     return Plan(
         keep=keep, row_hash=row_hash, record_key=record_key, key_missing=key_missing, conflict=conflict
     )
+
+
+def _column_hash_of(read: ReadResult, source: str) -> np.ndarray:
+    """column_hash over a whole read column, without turning every value into a Python string:
+    Arrow columns are dictionary-encoded and only their distinct values are hashed."""
+    n = read.n_rows
+    column = read.columns.get(source)
+    if column is None:
+        return np.full(n, _MISSING_HASH, dtype=np.uint64)
+    if isinstance(column, np.ndarray):
+        return column_hash(column)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    encoded = pc.dictionary_encode(column)
+    per_value = column_hash(np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object))
+    idx = encoded.indices.to_numpy(zero_copy_only=False)
+    valid = ~pd.isna(idx)
+    out = np.full(n, _MISSING_HASH, dtype=np.uint64)
+    out[valid] = per_value[idx[valid].astype(np.int64)]
+    return out
 
 
 def _hashable(values: np.ndarray) -> np.ndarray:

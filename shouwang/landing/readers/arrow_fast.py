@@ -51,7 +51,9 @@ def read_csv_fast(body: bytes, header: list[str], names: list[str]):
     try:
         table = pcsv.read_csv(
             io.BytesIO(body),
-            read_options=pcsv.ReadOptions(use_threads=False, skip_rows=1, column_names=names),
+            read_options=pcsv.ReadOptions(
+                use_threads=False, skip_rows=1, column_names=names, block_size=64 << 20
+            ),
             parse_options=pcsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=False),
             convert_options=pcsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, strings_can_be_null=False
