@@ -22,7 +22,6 @@ from shouwang.registry import CHANGE_TYPES, Column, Feed
 from shouwang.staging import standardize as std
 from shouwang.staging.schema import staged_columns
 
-_MISSING_HASH = np.uint64(0x9E3779B97F4A7C15)
 CHUNK_ROWS = 200_000  # rows standardised and written at a time
 
 
@@ -161,23 +160,6 @@ def _conform_column(
         raise ValueError(t)
 
 
-def column_hash(values: np.ndarray) -> np.ndarray:
-    """Stable 64-bit hash per value (same text -> same hash in every delivery); missing is a constant."""
-    h = pd.util.hash_array(np.where(_isnull(values), "", values).astype(object), categorize=True)
-    h[_isnull(values)] = _MISSING_HASH
-    return h
-
-
-def combine_hashes(hashes: list[np.ndarray]) -> np.ndarray:
-    """Order-sensitive combination of per-column hashes into one row hash (uint64 arithmetic)."""
-    out = np.full(len(hashes[0]) if hashes else 0, 0x345678, dtype=np.uint64)
-    mult = np.uint64(1000003)
-    with np.errstate(over="ignore"):
-        for h in hashes:
-            out = (out ^ h) * mult
-    return out
-
-
 _SECOND_KEY = "shouwang-2nd-key"  # a second, independent 64-bit hash: collisions become negligible
 
 
@@ -206,28 +188,28 @@ def _full_column(read: ReadResult, source: str, rows: np.ndarray | None = None) 
 def analyse(feed: Feed, read: ReadResult) -> Plan:
     """Row hashes, exact duplicates, record keys and key conflicts over the whole file.
 
-    Values are converted chunk by chunk, so this holds only hashes and keys for the whole file.
+    Rows are hashed as one joined string each (Arrow joins the columns in C++), so this holds only
+    hashes and keys for the whole file, never every value as a Python string.
     """
     n = read.n_rows
-    hashes = {col.source: _column_hash_of(read, col.source) for col in feed.columns}
-    full = combine_hashes(list(hashes.values()))
+    ct = feed.change_type_column
+    content_sources = [c.source for c in feed.columns if ct is None or c.source != ct.source]
+    content = _row_strings(read, content_sources)
+    row_hash = pd.util.hash_array(content, categorize=False)
+    if ct is None:
+        full_strings, full = content, row_hash
+    else:
+        full_strings = _row_strings(read, [c.source for c in feed.columns])
+        full = pd.util.hash_array(full_strings, categorize=False)
     dup = pd.Series(full).duplicated(keep="first").to_numpy()
     if dup.any():  # confirm with an independent hash of the candidates and their first occurrences
         cand = np.flatnonzero(pd.Series(full).duplicated(keep=False).to_numpy())
-        second = combine_hashes(
-            [
-                pd.util.hash_array(_hashable(_full_column(read, c.source, cand)), hash_key=_SECOND_KEY)
-                for c in feed.columns
-            ]
-        )
+        second = pd.util.hash_array(full_strings[cand], categorize=False, hash_key=_SECOND_KEY)
         both = pd.DataFrame({"a": full[cand], "b": second})
         dup = np.zeros(n, dtype=bool)
         dup[cand[both.duplicated(keep="first").to_numpy()]] = True
+    del content, full_strings
     keep = ~dup
-    ct = feed.change_type_column
-    row_hash = combine_hashes([h for src, h in hashes.items() if ct is None or src != ct.source]).view(
-        np.int64
-    )
 
     key_parts = [_full_column(read, k) for k in feed.key]
     key_missing = np.zeros(n, dtype=bool)
@@ -245,35 +227,33 @@ def analyse(feed: Feed, read: ReadResult) -> Plan:
         pd.Series(np.where(candidates, record_key, None)).duplicated(keep=False).to_numpy() & candidates
     )
     return Plan(
-        keep=keep, row_hash=row_hash, record_key=record_key, key_missing=key_missing, conflict=conflict
+        keep=keep,
+        row_hash=row_hash.view(np.int64),
+        record_key=record_key,
+        key_missing=key_missing,
+        conflict=conflict,
     )
 
 
-def _column_hash_of(read: ReadResult, source: str) -> np.ndarray:
-    """column_hash over a whole read column, without turning every value into a Python string:
-    Arrow columns are dictionary-encoded and only their distinct values are hashed."""
-    n = read.n_rows
-    column = read.columns.get(source)
-    if column is None:
-        return np.full(n, _MISSING_HASH, dtype=np.uint64)
-    if isinstance(column, np.ndarray):
-        return column_hash(column)
+def _row_strings(read: ReadResult, sources: list[str]) -> np.ndarray:
+    """Each row's delivered values joined into one string (unit separator between, NUL for missing)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    encoded = pc.dictionary_encode(column)
-    per_value = column_hash(np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object))
-    idx = encoded.indices.to_numpy(zero_copy_only=False)
-    valid = ~pd.isna(idx)
-    out = np.full(n, _MISSING_HASH, dtype=np.uint64)
-    out[valid] = per_value[idx[valid].astype(np.int64)]
-    return out
-
-
-def _hashable(values: np.ndarray) -> np.ndarray:
-    return np.where(_isnull(values), "\x00", values).astype(object)
+    n = read.n_rows
+    arrays = []
+    for source in sources:
+        column = read.columns.get(source)
+        if column is None:
+            arrays.append(pa.nulls(n, pa.string()))
+        elif isinstance(column, np.ndarray):
+            arrays.append(pa.array(column, type=pa.string(), from_pandas=True))
+        else:
+            arrays.append(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
+    if not arrays or n == 0:
+        return np.full(n, "", dtype=object)
+    joined = pc.binary_join_element_wise(*arrays, "\x1f", null_handling="replace", null_replacement="\x00")
+    return np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
 
 
 @dataclass

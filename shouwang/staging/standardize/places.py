@@ -33,6 +33,7 @@ _AFTER_VILLAGE = re.compile(
     "(?:" + "|".join(VILLAGE_SUFFIXES) + rf"|委会|委|\d|第|[{_CN_DIGITS}]+[组队]|组|队|号|-|\()"
 )
 
+_ADDRESS_DETAIL = re.compile(r"[0-9０-９一二三四五六七八九十百]+(组|队|号|栋|幢|单元|室|楼|排).*$")
 COUNTY_CODE = "411328"
 COUNTY_NAMES = frozenset({"全县", "唐河县", "河南省唐河县", "全县合计", "合计"})
 
@@ -278,9 +279,19 @@ class Gazetteer:
         """township_code and village_code from free text such as 河南省唐河县源潭镇刘岗村3组,
         唐河县东兴街道南许寨村委会8队 or 唐河县东兴友兰居委会; unknown parts are None."""
         codes, uniques = factorize(raw)
-        parsed = [self._parse_one(u) for u in uniques.tolist()]
-        townships = object_array([p[0] for p in parsed])
-        villages = object_array([p[1] for p in parsed])
+        # Only the leading township/village matter: drop group and house details (3组, 8队, 12号)
+        # first, so a county's ~100k distinct addresses parse as a few thousand places.
+        places, place_of = (
+            np.unique(
+                np.array([_ADDRESS_DETAIL.sub("", u) for u in uniques.tolist()], dtype=object),
+                return_inverse=True,
+            )
+            if len(uniques)
+            else (np.empty(0, dtype=object), np.empty(0, dtype=np.int64))
+        )
+        parsed = [self._parse_one(u) for u in places.tolist()]
+        townships = object_array([p[0] for p in parsed])[place_of]
+        villages = object_array([p[1] for p in parsed])[place_of]
         return pd.DataFrame(
             {"township_code": expand(codes, townships, None), "village_code": expand(codes, villages, None)},
             index=raw.index,
