@@ -193,22 +193,17 @@ def analyse(feed: Feed, read: ReadResult) -> Plan:
     """
     n = read.n_rows
     ct = feed.change_type_column
-    content_sources = [c.source for c in feed.columns if ct is None or c.source != ct.source]
-    content = _row_strings(read, content_sources)
-    row_hash = pd.util.hash_array(content, categorize=False)
-    if ct is None:
-        full_strings, full = content, row_hash
-    else:
-        full_strings = _row_strings(read, [c.source for c in feed.columns])
-        full = pd.util.hash_array(full_strings, categorize=False)
+    everything = [c.source for c in feed.columns]
+    content_sources = [s for s in everything if ct is None or s != ct.source]
+    row_hash = _row_hashes(read, content_sources)
+    full = row_hash if ct is None else _row_hashes(read, everything)
     dup = pd.Series(full).duplicated(keep="first").to_numpy()
     if dup.any():  # confirm with an independent hash of the candidates and their first occurrences
         cand = np.flatnonzero(pd.Series(full).duplicated(keep=False).to_numpy())
-        second = pd.util.hash_array(full_strings[cand], categorize=False, hash_key=_SECOND_KEY)
+        second = _row_hashes(read, everything, rows=cand, hash_key=_SECOND_KEY)
         both = pd.DataFrame({"a": full[cand], "b": second})
         dup = np.zeros(n, dtype=bool)
         dup[cand[both.duplicated(keep="first").to_numpy()]] = True
-    del content, full_strings
     keep = ~dup
 
     key_parts = [_full_column(read, k) for k in feed.key]
@@ -235,25 +230,39 @@ def analyse(feed: Feed, read: ReadResult) -> Plan:
     )
 
 
-def _row_strings(read: ReadResult, sources: list[str]) -> np.ndarray:
-    """Each row's delivered values joined into one string (unit separator between, NUL for missing)."""
+def _arrow_rows(read: ReadResult, source: str, rows: np.ndarray):
+    """Rows of a read column as an Arrow string array (zero-copy slice where the rows are contiguous)."""
     import pyarrow as pa
+
+    column = read.columns.get(source)
+    if column is None:
+        return pa.nulls(len(rows), pa.string())
+    if isinstance(column, np.ndarray):
+        return pa.array(column[rows], type=pa.string(), from_pandas=True)
+    if len(rows) and int(rows[-1]) - int(rows[0]) + 1 == len(rows):
+        return column.slice(int(rows[0]), len(rows))
+    return column.take(pa.array(rows))
+
+
+def _row_hashes(
+    read: ReadResult, sources: list[str], rows: np.ndarray | None = None, hash_key: str | None = None
+) -> np.ndarray:
+    """64-bit hash of each row's delivered values joined into one string (unit separator between,
+    NUL for missing), chunk by chunk so that the joined strings never exist for the whole file."""
     import pyarrow.compute as pc
 
-    n = read.n_rows
-    arrays = []
-    for source in sources:
-        column = read.columns.get(source)
-        if column is None:
-            arrays.append(pa.nulls(n, pa.string()))
-        elif isinstance(column, np.ndarray):
-            arrays.append(pa.array(column, type=pa.string(), from_pandas=True))
-        else:
-            arrays.append(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
-    if not arrays or n == 0:
-        return np.full(n, "", dtype=object)
-    joined = pc.binary_join_element_wise(*arrays, "\x1f", null_handling="replace", null_replacement="\x00")
-    return np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
+    rows = np.arange(read.n_rows) if rows is None else rows
+    out = np.empty(len(rows), dtype=np.uint64)
+    extra = {} if hash_key is None else {"hash_key": hash_key}
+    for start in range(0, len(rows), CHUNK_ROWS):
+        part = rows[start : start + CHUNK_ROWS]
+        arrays = [_arrow_rows(read, s, part) for s in sources]
+        joined = pc.binary_join_element_wise(
+            *arrays, "\x1f", null_handling="replace", null_replacement="\x00"
+        )
+        strings = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
+        out[start : start + len(part)] = pd.util.hash_array(strings, categorize=False, **extra)
+    return out
 
 
 @dataclass
