@@ -11,12 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from shouwang.landing.readers.base import (
     FileProblem,
     ReadResult,
     RejectedFile,
+    _unique_names,
     clean_cell,
-    from_rows,
     header_problems,
 )
 
@@ -80,13 +84,35 @@ def read_xlsx(path: Path, expected: tuple[str, ...]) -> ReadResult:
         raw_header.pop()
     width = len(raw_header)
     problems = header_problems(raw_header, expected)
-    rows: list[list[str | None]] = []
-    lines: list[int] = []
-    for offset, raw in enumerate(grid[header_at + 1 :], start=header_at + 2):
-        cells = [excel_cell_text(v) for v in raw[:width]]
-        cells += [None] * (width - len(cells))
-        if all(c is None for c in cells):
-            continue  # empty sheet rows: nothing delivered
-        rows.append(cells)
-        lines.append(offset)
-    return from_rows(raw_header, rows, lines, problems=problems)
+    body = grid[header_at + 1 :]
+    del grid
+    n = len(body)
+    columns = [_column_text([row[j] if j < len(row) else None for row in body]) for j in range(width)]
+    del body
+    empty = np.ones(n, dtype=bool)  # empty sheet rows: nothing delivered
+    for col in columns:
+        empty &= (
+            col.is_null().to_numpy(zero_copy_only=False) if isinstance(col, pa.Array) else np.equal(col, None)
+        )
+    lines = np.arange(header_at + 2, header_at + 2 + n, dtype=np.int64)
+    if empty.any():
+        keep = ~empty
+        columns = [c.filter(pa.array(keep)) if isinstance(c, pa.Array) else c[keep] for c in columns]
+        lines = lines[keep]
+    return ReadResult(
+        header=raw_header,
+        columns=dict(zip(_unique_names(raw_header), columns, strict=True)),
+        line_numbers=lines,
+        problems=problems,
+    )
+
+
+def _column_text(values: list):
+    """One sheet column as text: all-text columns go through Arrow (trimmed in C++), mixed ones cell
+    by cell through `excel_cell_text`."""
+    if all(type(v) is str for v in values):
+        trimmed = pc.utf8_trim_whitespace(pa.array(values, type=pa.string()))
+        return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    out = np.empty(len(values), dtype=object)
+    out[:] = [excel_cell_text(v) for v in values]
+    return out
