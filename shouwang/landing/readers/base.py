@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -40,10 +39,12 @@ class BadLine:
 
 @dataclass
 class ReadResult:
-    """A file's delivered values, column by column (object arrays of str or None, aligned)."""
+    """A file's delivered values, column by column, aligned: each column is a numpy object array
+    (str or None) or, from the Arrow fast paths, an Arrow string array (compact); read values with
+    `column_values`."""
 
     header: list[str]
-    columns: dict[str, np.ndarray]  # one entry per header name, in header order
+    columns: dict[str, object]  # one entry per header name, in header order
     line_numbers: np.ndarray  # physical line (csv/jsonl) or sheet row (xlsx) of each row
     bad_lines: list[BadLine] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
@@ -55,9 +56,6 @@ class ReadResult:
     @property
     def rows_read(self) -> int:
         return self.n_rows + len(self.bad_lines)
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.columns, copy=False)
 
 
 def column_values(column, rows: np.ndarray | None = None) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Throughput of the standardisers on synthetic columns (not collected by pytest).
 
-    .venv/bin/python tests/standardize/bench_standardize.py [rows]
+    .venv/bin/python benchmarks/standardize_benchmark.py [rows]
 
 Prints values per second only; generated IDs, names and phones are never printed.
 """
