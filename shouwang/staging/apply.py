@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,8 +101,19 @@ class NoUsableRows(Exception):
     """A full snapshot in which no row could be used: applying it would remove every record."""
 
 
-def apply_changes(conn: Connection, feed: Feed, delivery_id: int, chunks: Iterable[dict]) -> ChangeCounts:
-    """Apply one delivery's usable rows, given chunk by chunk (inside the delivery's transaction)."""
+def apply_changes(
+    conn: Connection,
+    feed: Feed,
+    delivery_id: int,
+    chunks: Iterable[dict],
+    held_keys: Callable[[], Iterable[str]] = tuple,
+) -> ChangeCounts:
+    """Apply one delivery's usable rows, given chunk by chunk (inside the delivery's transaction).
+
+    `held_keys` (called once the chunks are consumed) are the keys of rows this delivery has but
+    quarantined: in a full snapshot they are neither changed nor removed, since a row that failed
+    its checks says nothing about whether the record still exists.
+    """
     t = feed.feed_id
     types = {c: sqltype.split()[0] for c, sqltype in staged_columns(feed)}
     data_cols = [c for c in types if c not in _VERSION_COLUMNS]
@@ -122,6 +133,14 @@ def apply_changes(conn: Connection, feed: Feed, delivery_id: int, chunks: Iterab
         copy_columns(conn, "tmp_load", {c: staged[c] for c in [*data_cols, "action"]}, types)
     if n_staged == 0 and not feed.is_delta:
         raise NoUsableRows(f"no usable row in a full snapshot of {t}")
+    if not feed.is_delta:
+        held = sorted({k for k in held_keys() if k is not None})
+        if held:
+            conn.exec_driver_sql(
+                "INSERT INTO tmp_load (record_key, row_hash, action) SELECT k, 0, 'hold' FROM unnest(%(k)s) k"
+                " WHERE NOT EXISTS (SELECT 1 FROM tmp_load t WHERE t.record_key = k)",
+                {"k": held},
+            )
     conn.exec_driver_sql("ANALYZE tmp_load")
     if feed.is_delta:
         classify = f"""
@@ -141,7 +160,8 @@ def apply_changes(conn: Connection, feed: Feed, delivery_id: int, chunks: Iterab
             FROM tmp_load n
             FULL JOIN (SELECT record_key, row_hash FROM staging.{t} WHERE valid_to IS NULL) c
                    ON c.record_key = n.record_key
-            WHERE c.record_key IS NULL OR n.record_key IS NULL OR c.row_hash <> n.row_hash"""
+            WHERE (c.record_key IS NULL AND n.action <> 'hold') OR n.record_key IS NULL
+               OR (n.action <> 'hold' AND c.row_hash <> n.row_hash)"""
     conn.exec_driver_sql(classify, params)
     conn.exec_driver_sql(
         f"""UPDATE staging.{t} s SET valid_to = %(d)s

@@ -152,7 +152,13 @@ def _write(
 
     savepoint = conn.begin_nested()
     try:
-        changes = apply_changes(conn, feed, delivery_id, chunks())
+        changes = apply_changes(
+            conn,
+            feed,
+            delivery_id,
+            chunks(),
+            held_keys=lambda: (k for frame in quarantined for k in frame["record_key"]),
+        )
         savepoint.commit()
         status = "loaded"
     except NoUsableRows:

@@ -18,8 +18,17 @@ from tests.dags.conftest import AIRFLOW_ENV, DAGS_FOLDER
 DAG_FILES = sorted(p for p in DAGS_FOLDER.glob("*.py") if not p.name.startswith("_"))
 # Not imported by Airflow itself, so a DAG file importing them at top level pays for them on every parse.
 # (SQLAlchemy is not listed: Airflow core has it loaded already.)
-HEAVY = ("pandas", "numpy", "great_expectations", "recordlinkage", "psycopg2", "shouwang.ingest",
-         "shouwang.staging", "shouwang.db", "shouwang.orchestration.tasks")
+HEAVY = (
+    "pandas",
+    "numpy",
+    "great_expectations",
+    "recordlinkage",
+    "psycopg2",
+    "shouwang.ingest",
+    "shouwang.staging",
+    "shouwang.db",
+    "shouwang.orchestration.tasks",
+)
 
 # Parse one DAG file in a fresh interpreter the way the dag-processor does (Airflow already loaded):
 # report how long the file itself took and which heavy modules it pulled in.
@@ -51,7 +60,10 @@ def test_dag_file_parses_fast_and_light(path):
     out = subprocess.run(
         [sys.executable, "-c", _PROBE, str(path), ",".join(HEAVY)],
         env={**os.environ, **AIRFLOW_ENV},
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     probe = json.loads(out.stdout.strip().splitlines()[-1])
     assert probe["seconds"] < 2.0, f"{path.name} took {probe['seconds']:.2f} s to import"

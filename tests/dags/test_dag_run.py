@@ -69,7 +69,9 @@ def _xcom(dag_id: str, run_id: str, task_id: str):
     with create_session() as session:
         return session.scalar(
             select(XComModel.value).where(
-                XComModel.dag_id == dag_id, XComModel.run_id == run_id, XComModel.task_id == task_id,
+                XComModel.dag_id == dag_id,
+                XComModel.run_id == run_id,
+                XComModel.task_id == task_id,
                 XComModel.key == "return_value",
             )
         )

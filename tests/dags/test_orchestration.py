@@ -17,8 +17,20 @@ from shouwang.registry import load_registry
 from shouwang.registry.model import CADENCES
 from tests.conftest import SAMPLES
 
-COUNT_KEYS = {"files", "loaded_files", "rejected_files", "resent_files", "failed_files", "read", "loaded",
-              "quarantined", "duplicate", "new", "changed", "removed"}
+COUNT_KEYS = {
+    "files",
+    "loaded_files",
+    "rejected_files",
+    "resent_files",
+    "failed_files",
+    "read",
+    "loaded",
+    "quarantined",
+    "duplicate",
+    "new",
+    "changed",
+    "removed",
+}
 
 
 # --- schedules ------------------------------------------------------------------------------------

@@ -217,3 +217,22 @@ def test_large_delivery_is_processed_in_chunks(tmp_path, db_url, engine, monkeyp
     r = ingest_landing(tmp_path / "big", database_url=db_url, workers=1)[0]
     assert (r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_duplicate) == (42, 39, 2, 1)
     assert len(_current(engine, "jiaotong_yingyun")) == 39
+
+
+def test_a_quarantined_row_does_not_remove_its_record(tmp_path, db_url, engine):
+    day1, day2 = tmp_path / "d1", tmp_path / "d2"
+    _yingyun(
+        day1,
+        "20210630",
+        [["A", "甲", IDS[0], "普通货运", "1", "有效"], ["B", "乙", IDS[1], "普通货运", "1", "有效"]],
+    )
+    # B comes again, but its required operator name is empty: quarantined, and still B exists
+    _yingyun(
+        day2,
+        "20210731",
+        [["A", "甲", IDS[0], "普通货运", "1", "有效"], ["B", "", IDS[1], "普通货运", "5", "有效"]],
+    )
+    ingest_landing(day1, database_url=db_url, workers=1)
+    r = ingest_landing(day2, database_url=db_url, workers=1)[0]
+    assert (r.rows_loaded, r.rows_quarantined, r.rows_removed, r.rows_changed) == (1, 1, 0, 0)
+    assert _current(engine, "jiaotong_yingyun", "record_key, vehicles") == [("A", 1), ("B", 1)]
