@@ -78,18 +78,9 @@ def accounting_table(reports) -> Table:
             codes,
             style=style,
         )
-    tot = [
-        sum(getattr(r, k) for r in reports)
-        for k in (
-            "rows_read",
-            "rows_loaded",
-            "rows_quarantined",
-            "rows_duplicate",
-            "rows_new",
-            "rows_changed",
-            "rows_removed",
-        )
-    ]
+    from shouwang.staging.load import ROW_COUNTS
+
+    tot = [sum(getattr(r, k) for r in reports) for k in ROW_COUNTS]
     table.add_row("total", "", f"{len(reports)} files", *(f"{v:,}" for v in tot), "", "", style="bold")
     return table
 

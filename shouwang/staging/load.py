@@ -36,6 +36,17 @@ from shouwang.staging.conform import Plan, _with_bad_lines, analyse, conform_chu
 log = logging.getLogger(__name__)
 
 
+ROW_COUNTS = (
+    "rows_read",
+    "rows_loaded",
+    "rows_quarantined",
+    "rows_duplicate",
+    "rows_new",
+    "rows_changed",
+    "rows_removed",
+)
+
+
 @dataclass
 class DeliveryReport:
     """Accounting of one delivery file: rows_read = rows_loaded + rows_quarantined + rows_duplicate."""
@@ -263,15 +274,7 @@ def load_delivery(engine: Engine, delivery: Delivery, archive_dir: Path, gazette
     report.delivery_id = delivery_id
     report.status = status
     report.problems = problems + report.problems
-    for key in (
-        "rows_read",
-        "rows_loaded",
-        "rows_quarantined",
-        "rows_duplicate",
-        "rows_new",
-        "rows_changed",
-        "rows_removed",
-    ):
+    for key in ROW_COUNTS:
         setattr(report, key, counts[key])
     report.seconds = time.perf_counter() - started
     log.info(
