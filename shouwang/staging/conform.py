@@ -196,7 +196,12 @@ def analyse(feed: Feed, read: ReadResult) -> Plan:
     everything = [c.source for c in feed.columns]
     content_sources = [s for s in everything if ct is None or s != ct.source]
     row_hash = _row_hashes(read, content_sources)
-    full = row_hash if ct is None else _row_hashes(read, everything)
+    if ct is None:
+        full = row_hash
+    else:  # the change type folded into the content hash (no second join of every column)
+        change = pd.util.hash_array(_full_column(read, ct.source).astype(object), categorize=True)
+        with np.errstate(over="ignore"):
+            full = (row_hash * np.uint64(1000003)) ^ change
     dup = pd.Series(full).duplicated(keep="first").to_numpy()
     if dup.any():  # confirm with an independent hash of the candidates and their first occurrences
         cand = np.flatnonzero(pd.Series(full).duplicated(keep=False).to_numpy())
