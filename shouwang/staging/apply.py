@@ -36,6 +36,8 @@ def _arrow_column(values, sql_type: str | None):
     """One column as an Arrow array typed for PostgreSQL's CSV input."""
     import pyarrow as pa
 
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):  # delivered text passed through unchanged
+        return values
     if isinstance(values, pd.Series):
         values = values.array
     if isinstance(values, np.ndarray) and values.dtype == object:
@@ -200,6 +202,14 @@ def apply_changes(
     )
 
 
+def _rows_where(values, mask: np.ndarray):
+    import pyarrow as pa
+
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values.filter(pa.array(mask))
+    return values[mask]
+
+
 def _is_first_load(conn: Connection, table: str) -> bool:
     return conn.exec_driver_sql(f"SELECT NOT EXISTS (SELECT 1 FROM staging.{table} LIMIT 1)").scalar_one()
 
@@ -222,7 +232,7 @@ def _first_load(
         n = int(keep.sum())
         n_new += n
         n_removes += len(keep) - n
-        columns = {c: staged[c][keep] if n < len(keep) else staged[c] for c in cols}
+        columns = {c: _rows_where(staged[c], keep) if n < len(keep) else staged[c] for c in cols}
         columns["valid_from"] = np.full(n, delivery_id, dtype=np.int64)
         columns["change_kind"] = np.full(n, "new", dtype=object)
         copy_columns(conn, f"staging.{t}", columns, types)

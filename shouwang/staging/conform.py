@@ -81,46 +81,58 @@ def _series(values: np.ndarray) -> pd.Series:
 
 def _conform_column(
     col: Column,
-    raw: np.ndarray,
+    arrow,
     missing: np.ndarray,
     out: dict,
     issues: _Issues,
     gaz,
     township_code: np.ndarray,
 ) -> None:
+    """Standardise one delivered column into its staging columns (see schema.column_expansion).
+
+    `arrow` is the delivered text as an Arrow array: columns written unchanged (text, enums, the
+    originals kept beside cleaned values) stay in Arrow; only what Python must look at is converted.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     f, t = col.field, col.type
-    s = _series(raw)
     if t in ("text", "change_type"):
-        out[f] = raw
+        out[f] = arrow
         _required(col, missing, missing, None, issues)
-    elif t == "enum":
-        out[f] = raw
-        bad = ~missing & ~s.isin(col.values).to_numpy()
+        return
+    if t == "enum":
+        out[f] = arrow
+        allowed = pc.fill_null(pc.is_in(arrow, value_set=pa.array(col.values, type=pa.string())), False)
+        bad = ~missing & ~allowed.to_numpy(zero_copy_only=False)
         if col.required:
             issues.reject(missing, f"missing_required:{f}", f"required field {col.source} is empty")
             issues.reject(bad, f"bad_enum:{f}", f"{col.source} is not one of the contract's values")
-        else:
-            issues.note_parse(f, raw, bad)
-    elif t in ("id", "ids"):
+        elif bad.any():
+            issues.note_parse(f, column_values(arrow), bad)
+        return
+    raw = column_values(arrow)
+    s = _series(raw)
+    if t in ("id", "ids"):
         first = std.split_first(s)[0] if t == "ids" else s
         ids = std.standardize_ids(first)
         out[f] = ids["id_number"].to_numpy()
-        out[f"{f}_raw"] = first.to_numpy()
+        out[f"{f}_raw"] = first.to_numpy() if t == "ids" else arrow
         out[f"{f}_status"] = ids["id_status"].to_numpy()
         if f == "id_number":
             out["id_sex"] = ids["id_sex"].to_numpy()
             out["id_birth_date"] = ids["id_birth_date"].to_numpy()
         if t == "ids":
-            out[f"{f}_all"] = raw
+            out[f"{f}_all"] = arrow
         _required(col, _isnull(out[f]), missing, None, issues)
     elif t in ("name", "names"):
         first = std.split_first(s)[0] if t == "names" else s
         names = std.standardize_names(first)
         out[f] = names["name"].to_numpy()
-        out[f"{f}_raw"] = first.to_numpy()
+        out[f"{f}_raw"] = first.to_numpy() if t == "names" else arrow
         out[f"{f}_note"] = names["name_note"].to_numpy()
         if t == "names":
-            out[f"{f}_all"] = raw
+            out[f"{f}_all"] = arrow
         _required(col, _isnull(out[f]), missing, None, issues)
     elif t in ("date", "datetime", "month", "year", "int", "decimal", "bool", "sex"):
         if t in ("date", "datetime", "month", "year"):
@@ -139,20 +151,20 @@ def _conform_column(
     elif t == "phone":
         values, failed = std.standardize_phones(s)
         out[f] = values.to_numpy()
-        out[f"{f}_raw"] = raw
+        out[f"{f}_raw"] = arrow
         _required(col, _isnull(out[f]), missing, failed.to_numpy(dtype=bool), issues)
     elif t == "township":
         out[f"{f}_code"] = township_code
-        out[f] = raw
+        out[f] = arrow
         _required(col, _isnull(township_code), missing, None, issues)
     elif t == "village":
         codes = gaz.villages(_series(township_code), s).to_numpy()
         out[f"{f}_code"] = codes
-        out[f] = raw
+        out[f] = arrow
         _required(col, _isnull(codes), missing, None, issues)
     elif t == "address":
         parsed = gaz.parse_addresses(s)
-        out[f] = raw
+        out[f] = arrow
         out[f"{f}_township_code"] = parsed["township_code"].to_numpy()
         out[f"{f}_village_code"] = parsed["village_code"].to_numpy()
         _required(col, missing, missing, None, issues)
@@ -235,6 +247,10 @@ def analyse(feed: Feed, read: ReadResult) -> Plan:
     )
 
 
+def _is_arrow(values) -> bool:
+    return hasattr(values, "is_null") and not isinstance(values, np.ndarray)
+
+
 def _arrow_rows(read: ReadResult, source: str, rows: np.ndarray):
     """Rows of a read column as an Arrow string array (zero-copy slice where the rows are contiguous)."""
     import pyarrow as pa
@@ -289,11 +305,13 @@ def conform_chunks(feed: Feed, read: ReadResult, plan: Plan, gazetteer=None) -> 
 
 
 def _conform_rows(feed: Feed, read: ReadResult, plan: Plan, rows: np.ndarray, gaz) -> ConformedChunk:
+    import pyarrow as pa
+
     n = len(rows)
-    cols = {c.source: _full_column(read, c.source, rows) for c in feed.columns}
+    cols = {c.source: _arrow_rows(read, c.source, rows) for c in feed.columns}
     lines = read.line_numbers[rows]
     record_key = plan.record_key[rows]
-    missing = {src: _isnull(values) for src, values in cols.items()}
+    missing = {src: values.is_null().to_numpy(zero_copy_only=False) for src, values in cols.items()}
 
     issues = _Issues(n)
     issues.reject(plan.key_missing[rows], "missing_key", f"record key {'+'.join(feed.key)} is empty")
@@ -304,7 +322,7 @@ def _conform_rows(feed: Feed, read: ReadResult, plan: Plan, rows: np.ndarray, ga
     out: dict[str, object] = {"record_key": record_key, "row_hash": plan.row_hash[rows]}
     township_col = next((c for c in feed.columns if c.type == "township"), None)
     if township_col is not None:
-        township_code = gaz.townships(_series(cols[township_col.source])).to_numpy()
+        township_code = gaz.townships(_series(column_values(cols[township_col.source]))).to_numpy()
     else:
         township_code = np.full(n, None, dtype=object)
     for col in feed.columns:
@@ -313,7 +331,7 @@ def _conform_rows(feed: Feed, read: ReadResult, plan: Plan, rows: np.ndarray, ga
     action = np.full(n, "upsert", dtype=object)
     ct = feed.change_type_column
     if ct is not None:
-        mapped = _series(cols[ct.source]).map(CHANGE_TYPES).to_numpy()
+        mapped = _series(column_values(cols[ct.source])).map(CHANGE_TYPES).to_numpy()
         unknown = pd.isna(mapped)  # map() leaves NaN (not None) for values outside the contract
         issues.reject(unknown, "bad_change_type", f"{ct.source} is not one of 新增/变更/注销/删除")
         action = np.where(unknown, "upsert", mapped).astype(object)
@@ -332,8 +350,13 @@ def _conform_rows(feed: Feed, read: ReadResult, plan: Plan, rows: np.ndarray, ga
     bad = issues.rejected
     ok = ~bad
     order = [c for c, _ in staged_columns(feed) if c in out] + ["action"]
-    staged = {c: out[c][ok] for c in order} if bad.any() else {c: out[c] for c in order}
-    raw_bad = {src: values[bad] for src, values in cols.items()}
+    if bad.any():
+        keep_mask = pa.array(ok)
+        staged = {c: out[c].filter(keep_mask) if _is_arrow(out[c]) else out[c][ok] for c in order}
+    else:
+        staged = {c: out[c] for c in order}
+    bad_rows = np.flatnonzero(bad)
+    raw_bad = {src: column_values(values, bad_rows) for src, values in cols.items()}
     quarantined = _quarantine_frame(
         raw_bad, lines[bad], record_key[bad], issues.reason[bad], issues.message[bad]
     )
