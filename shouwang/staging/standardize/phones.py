@@ -62,9 +62,16 @@ def _one(raw: str) -> tuple[str | None, bool]:
 def standardize_phones(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Normalise phone numbers; returns (digits or None, failed_mask). Empty -> None, not failed."""
     codes, uniques = factorize(raw)
-    pairs = [_one(u) for u in uniques.tolist()]
-    values = object_array([p[0] for p in pairs])
-    failed = np.array([p[1] for p in pairs], dtype=bool)
+    # Most phones are unique per person and already clean: accept those in one vectorised check,
+    # and send only the rest through the per-value rules.
+    clean = pd.Series(uniques, dtype=object).str.fullmatch(_MOBILE.pattern).fillna(False).to_numpy(dtype=bool)
+    values = uniques.copy()
+    failed = np.zeros(len(uniques), dtype=bool)
+    rest = np.flatnonzero(~clean)
+    if len(rest):
+        pairs = [_one(u) for u in uniques[rest].tolist()]
+        values[rest] = object_array([p[0] for p in pairs])
+        failed[rest] = [p[1] for p in pairs]
     return (
         pd.Series(expand(codes, values, None), index=raw.index, name=raw.name),
         pd.Series(expand(codes, failed, False), index=raw.index, name=raw.name),
