@@ -64,6 +64,12 @@ def copy_baseline(url: str, landing: Path) -> tuple[int, float]:
     return total, seconds
 
 
+def _own_cpu(resource) -> float:
+    """CPU seconds of this process and its finished children (the worker pool)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -84,10 +90,18 @@ def main(argv: list[str] | None = None) -> int:
     from shouwang.ingest import ingest_landing
 
     upgrade(get_engine(url))
+    import resource
+
+    import psutil
+
+    cpu_before, ours_before = psutil.cpu_times(), _own_cpu(resource)
     with PeakMemory() as mem:
         t0 = time.perf_counter()
         reports = ingest_landing(landing, database_url=url, workers=args.workers)
         seconds = time.perf_counter() - t0
+    cpu_after, ours_after = psutil.cpu_times(), _own_cpu(resource)
+    machine_cpu = (cpu_after.user + cpu_after.system) - (cpu_before.user + cpu_before.system)
+    python_cpu = ours_after - ours_before
     rows = sum(r.rows_read for r in reports)
     unbalanced = [r.file for r in reports if not r.balanced]
     failed = [r.file for r in reports if r.status not in ("loaded",)]
@@ -105,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         "copy_seconds": round(copy_seconds, 1),
         "copy_rows_per_second": round(copy_rows / copy_seconds),
         "ratio_to_copy": round((rows / seconds) / (copy_rows / copy_seconds), 2),
+        "cpu_seconds_python": round(python_cpu, 1),
+        "cpu_seconds_rest_of_machine (PostgreSQL)": round(machine_cpu - python_cpu, 1),
         "prepare_seconds_summed": round(sum(r.seconds_prepare for r in reports), 1),
         "database_seconds_summed": round(sum(r.seconds - r.seconds_prepare for r in reports), 1),
         "slowest_files": [
