@@ -47,7 +47,9 @@ def ingest_feed(database_url: str, archive_dir: str, feed_id: str, paths: list[s
         try:
             reports.append(load_delivery(engine, delivery, Path(archive_dir), gazetteer).as_dict())
         except Exception as exc:  # infrastructure failure (database down...): report, let others go on
-            log.exception("loading %s failed", delivery.path.name)
+            # First line only: database errors carry row values (DETAIL/CONTEXT) on later lines.
+            first_line = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+            log.error("loading %s failed: %s", delivery.path.name, first_line)
             reports.append(
                 DeliveryReport(
                     dept=delivery.feed.dept,
@@ -58,7 +60,7 @@ def ingest_feed(database_url: str, archive_dir: str, feed_id: str, paths: list[s
                     problems=[
                         {
                             "code": "load_failed",
-                            "message": f"{type(exc).__name__}: {exc}"[:500],
+                            "message": first_line,
                             "fatal": True,
                         }
                     ],

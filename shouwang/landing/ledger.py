@@ -34,6 +34,8 @@ def already_seen(conn: Connection, path: Path) -> LedgerEntry | None:
     """The finished delivery this very file was already read as (same path and size, not modified
     since it was last seen): lets a run skip re-hashing files left in the landing zone."""
     stat = path.stat()
+    # ctime too: a corrected file copied with its old mtime kept (cp -p, rsync -t) still changes it
+    changed_at = max(stat.st_mtime, stat.st_ctime)
     row = conn.execute(
         text(
             "SELECT d.delivery_id, d.status, d.extract_date, d.archive_path"
@@ -42,7 +44,7 @@ def already_seen(conn: Connection, path: Path) -> LedgerEntry | None:
             "   AND s.seen_at >= to_timestamp(:mtime)"
             " ORDER BY s.seen_at DESC LIMIT 1"
         ),
-        {"p": str(path), "size": stat.st_size, "mtime": stat.st_mtime},
+        {"p": str(path), "size": stat.st_size, "mtime": changed_at},
     ).first()
     return LedgerEntry(*row) if row else None
 

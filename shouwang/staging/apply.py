@@ -109,12 +109,14 @@ def apply_changes(
     delivery_id: int,
     chunks: Iterable[dict],
     held_keys: Callable[[], Iterable[str]] = tuple,
+    allow_removals: bool = True,
 ) -> ChangeCounts:
     """Apply one delivery's usable rows, given chunk by chunk (inside the delivery's transaction).
 
     `held_keys` (called once the chunks are consumed) are the keys of rows this delivery has but
     quarantined: in a full snapshot they are neither changed nor removed, since a row that failed
-    its checks says nothing about whether the record still exists.
+    its checks says nothing about whether the record still exists. `allow_removals` False (a line
+    whose key could not be read) keeps every record a full snapshot does not mention.
     """
     t = feed.feed_id
     types = {c: sqltype.split()[0] for c, sqltype in staged_columns(feed)}
@@ -162,9 +164,9 @@ def apply_changes(
             FROM tmp_load n
             FULL JOIN (SELECT record_key, row_hash FROM staging.{t} WHERE valid_to IS NULL) c
                    ON c.record_key = n.record_key
-            WHERE (c.record_key IS NULL AND n.action <> 'hold') OR n.record_key IS NULL
+            WHERE (c.record_key IS NULL AND n.action <> 'hold') OR (n.record_key IS NULL AND %(rm)s)
                OR (n.action <> 'hold' AND c.row_hash <> n.row_hash)"""
-    conn.exec_driver_sql(classify, params)
+    conn.exec_driver_sql(classify, {**params, "rm": allow_removals})
     conn.exec_driver_sql(
         f"""UPDATE staging.{t} s SET valid_to = %(d)s
             FROM staging.change_log l

@@ -10,6 +10,8 @@ a night is about nine million rows.
 
 from __future__ import annotations
 
+import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -22,6 +24,7 @@ from shouwang.registry import CHANGE_TYPES, Column, Feed
 from shouwang.staging import standardize as std
 from shouwang.staging.schema import staged_columns
 
+MAX_AMOUNT = 1e14  # numeric(16,2)
 CHUNK_ROWS = 200_000  # rows standardised and written at a time
 
 
@@ -139,6 +142,12 @@ def _conform_column(
             values, failed = std.parse_dates(s, kind=t)
         elif t in ("int", "decimal"):
             values, failed = std.parse_numbers(s, integer=(t == "int"))
+            # numeric(16,2) holds less than 1e14: a larger value is a typing error, not a number to
+            # fail the whole delivery's COPY on (it becomes a parse issue or quarantines the row).
+            too_big = (values.abs() >= MAX_AMOUNT).fillna(False).to_numpy(dtype=bool)
+            if too_big.any():
+                values = values.mask(too_big)
+                failed = failed | too_big
         elif t == "bool":
             values, failed = std.parse_bools(s)
         else:
@@ -378,14 +387,47 @@ def _quarantine_frame(cols: dict[str, np.ndarray], lines, keys, reasons, message
     )
 
 
-def _with_bad_lines(frame: pd.DataFrame, read: ReadResult) -> pd.DataFrame:
-    """Append the lines the reader could not split into fields."""
+def bad_line_key(feed: Feed | None, header: list[str], raw: dict) -> str | None:
+    """The record key of a line that could not be read whole, when its key fields survived.
+
+    A truncated last line usually still carries its key (keys come first): knowing it lets a full
+    snapshot hold that record instead of treating it as removed. The last surviving field may itself
+    be cut, so a key found there does not count.
+    """
+    if feed is None:
+        return None
+    fields = raw.get("fields")
+    if fields is None and "line" in raw and feed.format == "csv":
+        try:
+            fields = next(csv.reader([raw["line"]]), None)
+        except csv.Error:
+            fields = None
+    if fields is not None:
+        try:
+            idx = [header.index(k) for k in feed.key]
+        except ValueError:
+            return None
+        if max(idx) >= len(fields) - 1:
+            return None
+        parts = [fields[i].strip() for i in idx]
+    elif "line" in raw:  # JSONL: the key's value must be a complete JSON string
+        parts = []
+        for k in feed.key:
+            m = re.search(r'"' + re.escape(k) + r'"\s*:\s*"((?:[^"\\]|\\.)*)"\s*[,}]', raw["line"])
+            parts.append(m.group(1).strip() if m else "")
+    else:
+        return None
+    return "+".join(parts) if all(parts) else None
+
+
+def _with_bad_lines(frame: pd.DataFrame, read: ReadResult, feed: Feed | None = None) -> pd.DataFrame:
+    """Append the lines the reader could not split into fields (with their key where it survived)."""
     if not read.bad_lines:
         return frame
     bad = pd.DataFrame(
         {
             "line_no": [b.line_no for b in read.bad_lines],
-            "record_key": [None] * len(read.bad_lines),
+            "record_key": [bad_line_key(feed, read.header, b.raw) for b in read.bad_lines],
             "reason_code": [b.reason_code for b in read.bad_lines],
             "message": [b.message for b in read.bad_lines],
             "raw": [b.raw for b in read.bad_lines],

@@ -151,7 +151,8 @@ def _write(
         ledger.record_outcome(conn, delivery_id, "rejected", counts, problems)
         return counts, problems, "rejected"
     read, plan = prepared.read, prepared.plan
-    quarantined = [_with_bad_lines(pd.DataFrame(), read)] if read.bad_lines else []
+    quarantined = [_with_bad_lines(pd.DataFrame(), read, feed)] if read.bad_lines else []
+    keyless = bool(quarantined) and quarantined[0]["record_key"].isna().any()
     loaded = 0
 
     def chunks():
@@ -169,6 +170,7 @@ def _write(
             delivery_id,
             chunks(),
             held_keys=lambda: (k for frame in quarantined for k in frame["record_key"]),
+            allow_removals=not keyless,
         )
         savepoint.commit()
         status = "loaded"
@@ -186,6 +188,12 @@ def _write(
     for frame in quarantined:
         insert_quarantine(conn, feed, delivery_id, frame)
         n_quarantined += len(frame)
+    if keyless and not feed.is_delta and status == "loaded":
+        problems.append(
+            FileProblem(
+                "removals_held", "a line without a readable key: no record is treated as removed this time"
+            ).as_dict()
+        )
     if changes.remove_unknown:
         problems.append(
             FileProblem(
@@ -253,6 +261,12 @@ def load_delivery(engine: Engine, delivery: Delivery, archive_dir: Path, gazette
     with engine.begin() as conn:
         conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
         _lock_feed(conn, feed)
+        entry = ledger.find(conn, feed.feed_id, sha)
+        if entry is not None and entry.status != "received":  # another process loaded it meanwhile
+            ledger.sighting(conn, entry.delivery_id, delivery.path, "identical_resend")
+            report.status, report.delivery_id = "identical_resend", entry.delivery_id
+            report.seconds = time.perf_counter() - started
+            return report
         delivery_id = ledger.register(conn, delivery, sha, delivery.path.stat().st_size, archived)
         later = []
         if prepared.status == "loaded":  # a rejected file must not undo what is loaded
@@ -263,6 +277,10 @@ def load_delivery(engine: Engine, delivery: Delivery, archive_dir: Path, gazette
         superseded = [e for e in later if status == "loaded" and e.extract_date == delivery.extract_date]
         for entry in superseded:
             ledger.mark_superseded(conn, entry.delivery_id, delivery_id)
+            # its quarantined rows no longer describe anything current; its counts stay in the ledger
+            conn.exec_driver_sql(
+                "DELETE FROM quarantine.row WHERE delivery_id = %(d)s", {"d": entry.delivery_id}
+            )
             report.problems.append(
                 {"code": "supersedes", "message": f"supersedes delivery {entry.delivery_id}", "fatal": False}
             )

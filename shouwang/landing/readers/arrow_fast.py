@@ -17,17 +17,27 @@ import pyarrow.compute as pc
 from shouwang.landing.readers.base import BadLine
 
 
-def nonblank_line_numbers(data: bytes) -> np.ndarray:
-    """1-based physical line numbers of the lines that are not empty (a lone CR counts as empty)."""
+def _line_bounds(data: bytes):
     arr = np.frombuffer(data, dtype=np.uint8)
     nl = np.flatnonzero(arr == 10)
-    starts = np.concatenate(([0], nl + 1))
-    ends = np.concatenate((nl, [len(arr)]))
+    return arr, np.concatenate(([0], nl + 1)), np.concatenate((nl, [len(arr)]))
+
+
+def arrow_csv_line_numbers(data: bytes) -> np.ndarray:
+    """1-based physical lines as Arrow's CSV reader numbers its rows: all but empty (or lone CR) lines."""
+    arr, starts, ends = _line_bounds(data)
     lengths = ends - starts
     keep = lengths > 0
     one = np.flatnonzero(lengths == 1)
     keep[one[arr[starts[one]] == 13]] = False
     return np.flatnonzero(keep) + 1
+
+
+def nonblank_line_numbers(data: bytes) -> np.ndarray:
+    """1-based physical line numbers of the lines that are not blank (spaces, tabs and CR only)."""
+    arr, starts, ends = _line_bounds(data)
+    solid = np.concatenate(([0], np.cumsum((arr != 32) & (arr != 9) & (arr != 13) & (arr != 10))))
+    return np.flatnonzero(solid[ends] - solid[starts] > 0) + 1
 
 
 def _strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -43,9 +53,13 @@ def read_csv_fast(body: bytes, header: list[str], names: list[str]):
     if b'"' in body:
         return None
     invalid: list[tuple[int, str, int]] = []
+    blank: list[int] = []
 
     def on_invalid(row) -> str:
-        invalid.append((row.number, row.text, row.actual_columns))
+        if row.text is not None and not row.text.strip():
+            blank.append(row.number)  # a line of spaces: blank, as on the Python path
+        else:
+            invalid.append((row.number, row.text, row.actual_columns))
         return "skip"
 
     try:
@@ -61,12 +75,14 @@ def read_csv_fast(body: bytes, header: list[str], names: list[str]):
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    physical = nonblank_line_numbers(body)  # physical[0] is the header
-    if any(num is None for num, _, _ in invalid) or table.num_rows + len(invalid) != len(physical) - 1:
+    physical = arrow_csv_line_numbers(body)  # physical[0] is the header
+    if any(num is None for num, _, _ in invalid) or any(num is None for num in blank):
+        return None
+    if table.num_rows + len(invalid) + len(blank) != len(physical) - 1:
         return None
     is_row = np.ones(len(physical), dtype=bool)
     is_row[0] = False  # the header
-    is_row[[num - 1 for num, _, _ in invalid]] = False
+    is_row[[num - 1 for num, _, _ in invalid] + [num - 1 for num in blank]] = False
     rows_physical = physical[is_row]
     bad = [
         BadLine(

@@ -19,7 +19,7 @@ from shouwang.landing.readers.base import (
     from_rows,
     header_problems,
 )
-from shouwang.landing.readers.csv_reader import decode_strict
+from shouwang.landing.readers.csv_reader import decode_strict, tail_bad_line
 
 
 def _cell(value: object) -> str | None:
@@ -36,7 +36,8 @@ def _read_python(text: str, expected: tuple[str, ...]):
     lines: list[int] = []
     bad: list[BadLine] = []
     extra_keys: dict[str, None] = {}
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    for line_no, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+2028 is data
+        line = line.rstrip("\r")
         if not line.strip():
             continue
         try:
@@ -87,8 +88,9 @@ def read_jsonl(path: Path, expected: tuple[str, ...]) -> ReadResult:
         columns, lines, extra = fast
         result, problems = ReadResult(header=list(expected), columns=columns, line_numbers=lines), []
     else:
-        text, problems = decode_strict(data, "utf-8")
-        result, extra = _read_fast_or_python(text, body, expected)
+        text, problems, tail = decode_strict(data, "utf-8")
+        result, extra = _read_fast_or_python(text, text.encode("utf-8"), expected)
+        result.bad_lines += tail_bad_line(text, tail)
         del text
     del data, body
     if extra:
