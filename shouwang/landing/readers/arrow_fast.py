@@ -36,8 +36,14 @@ def arrow_csv_line_numbers(data: bytes) -> np.ndarray:
 def nonblank_line_numbers(data: bytes) -> np.ndarray:
     """1-based physical line numbers of the lines that are not blank (spaces, tabs and CR only)."""
     arr, starts, ends = _line_bounds(data)
-    solid = np.concatenate(([0], np.cumsum((arr != 32) & (arr != 9) & (arr != 13) & (arr != 10))))
-    return np.flatnonzero(solid[ends] - solid[starts] > 0) + 1
+    keep = ends > starts
+    # Only a line that starts with white space can be blank: look at those few one by one.
+    first = arr[np.minimum(starts, max(len(arr) - 1, 0))] if len(arr) else np.empty(0, dtype=np.uint8)
+    maybe = np.flatnonzero(keep & ((first == 32) | (first == 9) | (first == 13)))
+    for i in maybe:
+        if not data[starts[i] : ends[i]].strip(b" \t\r"):
+            keep[i] = False
+    return np.flatnonzero(keep) + 1
 
 
 def _strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
