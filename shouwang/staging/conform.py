@@ -420,7 +420,7 @@ def bad_line_key(feed: Feed | None, header: list[str], raw: dict) -> str | None:
     return "+".join(parts) if all(parts) else None
 
 
-def _with_bad_lines(frame: pd.DataFrame, read: ReadResult, feed: Feed | None = None) -> pd.DataFrame:
+def with_bad_lines(frame: pd.DataFrame, read: ReadResult, feed: Feed | None = None) -> pd.DataFrame:
     """Append the lines the reader could not split into fields (with their key where it survived)."""
     if not read.bad_lines:
         return frame
@@ -446,4 +446,4 @@ def reject_all(read: ReadResult, code: str, message: str) -> pd.DataFrame:
         np.full(n, code, dtype=object),
         np.full(n, message, dtype=object),
     )
-    return _with_bad_lines(frame, read)
+    return with_bad_lines(frame, read)

@@ -31,7 +31,7 @@ from shouwang.staging.apply import (
     insert_quarantine,
     rollback_changes,
 )
-from shouwang.staging.conform import Plan, _with_bad_lines, analyse, conform_chunks, reject_all
+from shouwang.staging.conform import Plan, analyse, conform_chunks, reject_all, with_bad_lines
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ def _write(
         ledger.record_outcome(conn, delivery_id, "rejected", counts, problems)
         return counts, problems, "rejected"
     read, plan = prepared.read, prepared.plan
-    quarantined = [_with_bad_lines(pd.DataFrame(), read, feed)] if read.bad_lines else []
+    quarantined = [with_bad_lines(pd.DataFrame(), read, feed)] if read.bad_lines else []
     keyless = bool(quarantined) and quarantined[0]["record_key"].isna().any()
     loaded = 0
 
