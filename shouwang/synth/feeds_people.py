@@ -259,18 +259,25 @@ def yanglao(c: FeedCtx) -> FeedResult:
 # ---- renshe/gongyigang ---------------------------------------------------------------------------
 
 
+def pick_by_assistance(c: FeedCtx, base: np.ndarray, assisted_share: float, other_share: float) -> np.ndarray:
+    """Persons drawn from `base`: a larger share of those in assisted households (posts and work
+    relief go to registered households first), a small share of the rest; sorted."""
+    assisted = assisted_persons(c)
+    persons = np.concatenate(
+        [
+            pick(c.rng, np.flatnonzero(base & assisted), assisted_share),
+            pick(c.rng, np.flatnonzero(base & ~assisted), other_share),
+        ]
+    )
+    persons.sort()
+    return persons
+
+
 def gongyigang(c: FeedCtx) -> FeedResult:
     w, rng = c.w, c.rng
     age = w.age()
     base = usual(c) & (age >= 25) & (age <= 64) & (w.p_staff < 0) & (w.p_stage < 0) & (w.p_migrant == 0)
-    assisted = assisted_persons(c)
-    persons = np.concatenate(
-        [
-            pick(rng, np.flatnonzero(base & assisted), 0.05),
-            pick(rng, np.flatnonzero(base & ~assisted), 0.0008),
-        ]
-    )
-    persons.sort()
+    persons = pick_by_assistance(c, base, 0.05, 0.0008)
     m = len(persons)
     allowance = np.array([400, 500, 550, 600, 650, 800])[rng.integers(0, 6, size=m)]
     start = random_dates(rng, "2019-01-01", c.ref - np.timedelta64(10, "D"), m)
@@ -804,15 +811,7 @@ def hulu(c: FeedCtx) -> FeedResult:
     age = w.age()
     rural = c.places.p_kind[w.hh_place[w.p_hh]] == KIND_VILLAGE
     base = usual(c) & rural & (age >= 35) & (age <= 64) & (w.p_migrant == 0) & (w.p_staff < 0)
-    assisted = assisted_persons(c)
-    persons = np.sort(
-        np.concatenate(
-            [
-                pick(rng, np.flatnonzero(base & assisted), 0.01),
-                pick(rng, np.flatnonzero(base & ~assisted), 0.0005),
-            ]
-        )
-    )
+    persons = pick_by_assistance(c, base, 0.01, 0.0005)
     m = len(persons)
     pl = w.hh_place[w.p_hh[persons]]
     other = (pl + 1 + rng.integers(0, 5, size=m)) % c.gaz.n_places
@@ -831,15 +830,7 @@ def yigong(c: FeedCtx) -> FeedResult:
     w, rng = c.w, c.rng
     age = w.age()
     base = usual(c) & (age >= 20) & (age <= 60) & (w.p_migrant == 0) & (w.p_staff < 0) & (w.p_stage < 0)
-    assisted = assisted_persons(c)
-    persons = np.sort(
-        np.concatenate(
-            [
-                pick(rng, np.flatnonzero(base & assisted), 0.02),
-                pick(rng, np.flatnonzero(base & ~assisted), 0.002),
-            ]
-        )
-    )
+    persons = pick_by_assistance(c, base, 0.02, 0.002)
     m = len(persons)
     t = c.places.t_name[c.places.p_tidx[w.hh_place[w.p_hh[persons]]]]
     kind = np.array(["道路建设", "农田水利", "水利设施", "村内道路硬化"], dtype=object)[
