@@ -1,0 +1,398 @@
+"""Person linkage: a deterministic pass on ID numbers, then Fellegi–Sunter for the rest.
+
+1. Every record with a valid (or converted 15-digit) ID belongs to the person of that ID key.
+   linkage.profile holds one row per ID key: its most frequent names, village, township, phone,
+   and the sex and birth date the ID itself encodes.
+2. Records without a usable ID (missing, bad check digit, Excel-mangled) are compared with the
+   profiles through blocking rules suited to Chinese data and scored with a Fellegi–Sunter model
+   whose m/u are estimated on this night's own data: records that do have a valid ID are
+   compared with the profiles the same way, and the ID tells which pairs match.
+3. Each record is placed with its best profile when the match probability clears the upper
+   threshold and no other profile comes close; the grey zone goes to the steward review queue.
+   A record never joins two ID keys, so two different valid IDs are never merged.
+4. Records still unplaced are linked among themselves (people with no valid ID anywhere).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection
+
+from linkage import compare
+from linkage.blocking import BlockingRule, candidate_pairs
+from linkage.cluster import components
+from linkage.fs import FSModel, fit_supervised, override_field
+
+log = logging.getLogger(__name__)
+
+FIELDS = ("name", "birth_date", "sex", "place", "phone", "id")
+
+
+@dataclass(frozen=True)
+class PersonSettings:
+    """Thresholds and blocking of the person model (defaults documented in docs/linkage.md)."""
+
+    upper: float = 0.99          # link at or above this match probability
+    lower: float = 0.60          # review queue between lower and upper; below: no link
+    ambiguity_margin: float = 0.5  # a second profile above `lower` makes the record ambiguous
+    training_sample: int = 150_000
+    chunk_rows: int = 40_000
+    rules: tuple[BlockingRule, ...] = field(default_factory=lambda: (
+        BlockingRule("id17", ("id17",), 5),
+        BlockingRule("id_birth", ("birth8",), 400),
+        BlockingRule("id_md_seq", ("mdseq",), 50),
+        BlockingRule("id_y_seq", ("yseq",), 50),
+        BlockingRule("name_birth", ("name", "birth_date"), 100),
+        BlockingRule("pinyin_birth", ("pinyin", "birth_date"), 100),
+        BlockingRule("name_village", ("name", "village_code"), 100),
+        BlockingRule("pinyin_village", ("pinyin", "village_code"), 100),
+        BlockingRule("name_township", ("name", "township_code"), 200),
+        BlockingRule("phone", ("phone",), 20),
+        BlockingRule("rare_name", ("name",), 40),
+    ))
+
+    @property
+    def non_id_rules(self) -> tuple[BlockingRule, ...]:
+        return tuple(r for r in self.rules if not r.name.startswith("id"))
+
+
+# ---------------------------------------------------------------- data ---------------------------
+
+PROFILE_SQL = """
+TRUNCATE linkage.profile;
+INSERT INTO linkage.profile
+WITH keyed AS (SELECT * FROM linkage.record WHERE id_key IS NOT NULL),
+names AS (
+    SELECT id_key, name, row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, name) AS rk
+    FROM keyed WHERE name IS NOT NULL GROUP BY id_key, name),
+villages AS (
+    SELECT id_key, village_code, row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, village_code) AS rk
+    FROM keyed WHERE village_code IS NOT NULL GROUP BY id_key, village_code),
+townships AS (
+    SELECT id_key, township_code,
+           row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, township_code) AS rk
+    FROM keyed WHERE township_code IS NOT NULL GROUP BY id_key, township_code),
+phones AS (
+    SELECT id_key, phone, row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, phone) AS rk
+    FROM keyed WHERE phone IS NOT NULL GROUP BY id_key, phone),
+reps AS (
+    SELECT DISTINCT ON (id_key) id_key, feed_id, record_key FROM keyed
+    ORDER BY id_key, (feed_id = 'gongan_huji') DESC, feed_id, record_key)
+SELECT r.id_key, n1.name, n2.name,
+       CASE WHEN mod(substr(r.id_key, 17, 1)::int, 2) = 1 THEN 'M' ELSE 'F' END,
+       to_date(substr(r.id_key, 7, 8), 'YYYYMMDD'),
+       t.township_code, v.village_code, p.phone, r.feed_id, r.record_key
+FROM reps r
+LEFT JOIN names n1 ON n1.id_key = r.id_key AND n1.rk = 1
+LEFT JOIN names n2 ON n2.id_key = r.id_key AND n2.rk = 2
+LEFT JOIN villages v ON v.id_key = r.id_key AND v.rk = 1
+LEFT JOIN townships t ON t.id_key = r.id_key AND t.rk = 1
+LEFT JOIN phones p ON p.id_key = r.id_key AND p.rk = 1;
+ANALYZE linkage.profile;
+"""
+
+_RECORD_COLS = "feed_id, record_key, id_key, id_digits, id_status, name, sex, birth_date, " \
+               "township_code, village_code, phone"
+
+
+def rebuild_profiles(conn: Connection) -> int:
+    for stmt in PROFILE_SQL.split(";"):
+        if stmt.strip():
+            conn.exec_driver_sql(stmt)
+    return conn.exec_driver_sql("SELECT count(*) FROM linkage.profile").scalar_one()
+
+
+def _frame(conn: Connection, sql: str, params: dict | None = None) -> pd.DataFrame:
+    return pd.read_sql_query(sql, conn.connection.dbapi_connection, params=params)
+
+
+def load_profiles(conn: Connection) -> pd.DataFrame:
+    return _frame(conn, "SELECT * FROM linkage.profile ORDER BY id_key")
+
+
+def load_unresolved(conn: Connection, only_changed: bool = False) -> pd.DataFrame:
+    """Records without a usable ID (all of them, or only those in tmp_changed)."""
+    join = "JOIN tmp_changed c USING (feed_id, record_key)" if only_changed else ""
+    return _frame(
+        conn,
+        f"SELECT {_RECORD_COLS} FROM linkage.record {join} WHERE id_key IS NULL ORDER BY feed_id, record_key",
+    )
+
+
+def load_training_sample(conn: Connection, n: int) -> pd.DataFrame:
+    """Records with a valid ID, as if their ID were missing: the labelled side of training."""
+    total = conn.exec_driver_sql("SELECT count(*) FROM linkage.record WHERE id_key IS NOT NULL").scalar_one()
+    pct = min(100.0, 100.0 * n / max(total, 1))
+    return _frame(
+        conn,
+        f"SELECT {_RECORD_COLS} FROM linkage.record TABLESAMPLE BERNOULLI (%(pct)s) REPEATABLE (42)"
+        " WHERE id_key IS NOT NULL ORDER BY feed_id, record_key",
+        {"pct": pct},
+    )
+
+
+# ---------------------------------------------------------------- features -----------------------
+
+def _pinyin(names: pd.Series) -> pd.Series:
+    from shouwang.staging.standardize.names import name_pinyin
+
+    return name_pinyin(names.astype(object))
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, errors="coerce").dt.strftime("%Y-%m-%d").astype(object).where(
+        lambda s: s.notna(), None)
+
+
+def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
+    """Blocking and comparison columns of records (left side)."""
+    out = records.copy()
+    out["pinyin"] = _pinyin(out["name"])
+    out["birth_date"] = _dates(out["birth_date"])
+    digits = out["id_digits"].astype(object)
+    ok = digits.notna()
+    d = digits.where(ok, "").astype(str)
+    out["id17"] = d.str[:17].where(ok, None)
+    out["birth8"] = d.str[6:14].where(ok, None)
+    out["mdseq"] = d.str[10:17].where(ok, None)
+    out["yseq"] = (d.str[6:10] + d.str[14:17]).where(ok, None)
+    return out
+
+
+def prepare_profiles(profiles: pd.DataFrame) -> pd.DataFrame:
+    """Profiles with comparison columns, exploded to one row per known name for blocking."""
+    p = profiles.copy()
+    p["birth_date"] = _dates(p["birth_date"])
+    p["pinyin"] = _pinyin(p["name"])
+    p["pinyin2"] = _pinyin(p["name2"])
+    k = p["id_key"].astype(str)
+    p["id_digits"] = p["id_key"]
+    p["id17"] = k
+    p["birth8"] = k.str[6:14]
+    p["mdseq"] = k.str[10:17]
+    p["yseq"] = k.str[6:10] + k.str[14:17]
+    return p
+
+
+def _blocking_side(profiles: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Right side of blocking: each profile once per name it is known by; returns (frame, profile pos)."""
+    first = profiles.assign(_p=np.arange(len(profiles)))
+    second = first[first["name2"].notna()].assign(name=lambda f: f["name2"], pinyin=lambda f: f["pinyin2"])
+    both = pd.concat([first, second], ignore_index=True)
+    return both, both["_p"].to_numpy()
+
+
+def compare_pairs(left: pd.DataFrame, right: pd.DataFrame, li: np.ndarray, ri: np.ndarray,
+                  right_is_profile: bool = True) -> pd.DataFrame:
+    """Comparison levels for pairs (left position li, right position ri)."""
+    L = left.iloc[li]
+    R = right.iloc[ri]
+    name = compare.person_name(L["name"].to_numpy(), R["name"].to_numpy(),
+                               L["pinyin"].to_numpy(), R["pinyin"].to_numpy())
+    if right_is_profile:
+        name2 = compare.person_name(L["name"].to_numpy(), R["name2"].to_numpy(),
+                                    L["pinyin"].to_numpy(), R["pinyin2"].to_numpy())
+        name = np.maximum(name, name2)
+    levels = {
+        "name": name,
+        "birth_date": compare.birth_date(L["birth_date"].to_numpy(), R["birth_date"].to_numpy()),
+        "sex": compare.exact(L["sex"].to_numpy(), R["sex"].to_numpy()),
+        "place": compare.place(L["village_code"].to_numpy(), R["village_code"].to_numpy(),
+                               L["township_code"].to_numpy(), R["township_code"].to_numpy()),
+        "phone": compare.phone(L["phone"].to_numpy(), R["phone"].to_numpy()),
+        "id": compare.id_number(L["id_digits"].to_numpy(), R["id_digits"].to_numpy()),
+    }
+    return pd.DataFrame(levels)
+
+
+def name_frequencies(profiles: pd.DataFrame) -> pd.Series:
+    """u of exact name agreement per name: its share among persons (term frequency)."""
+    counts = profiles["name"].value_counts()
+    return counts / max(len(profiles), 1)
+
+
+def _tf(model_fields, left: pd.DataFrame, li: np.ndarray, freq: pd.Series) -> dict:
+    names = left["name"].to_numpy()[li]
+    u = pd.Series(names).map(freq).to_numpy(dtype=float)
+    u = np.where(np.isnan(u), 1.0 / max(len(freq), 1) / 10, u)  # a name no person has: rare
+    return {"name": (3, u)} if "name" in model_fields else {}
+
+
+# ---------------------------------------------------------------- training -----------------------
+
+def train(conn: Connection, profiles: pd.DataFrame, settings: PersonSettings) -> tuple[FSModel, dict]:
+    """Estimate m/u on this data: ID-bearing records compared with profiles as if the ID were
+    missing; the ID key says which pairs match. The ID field's own m comes from how often IDs are
+    delivered broken, its u from the non-matching training pairs."""
+    sample = load_training_sample(conn, settings.training_sample)
+    truth_key = sample["id_key"].to_numpy()
+    hidden = prepare_records(sample.assign(id_digits=None))
+    right, pos = _blocking_side(profiles)
+    li_all, pi_all = [], []
+    for chunk in candidate_pairs(hidden, right, list(settings.non_id_rules), settings.chunk_rows):
+        li_all.append(chunk["l"].to_numpy())
+        pi_all.append(pos[chunk["r"].to_numpy()])
+    li = np.concatenate(li_all) if li_all else np.zeros(0, int)
+    pi = np.concatenate(pi_all) if pi_all else np.zeros(0, int)
+    pairs = pd.DataFrame({"l": li, "p": pi}).drop_duplicates()
+    li, pi = pairs["l"].to_numpy(), pairs["p"].to_numpy()
+    is_match = truth_key[li] == profiles["id_key"].to_numpy()[pi]
+    true_found = pd.Series(truth_key[li][is_match]).nunique()
+    levels = compare_pairs(hidden, profiles, li, pi).drop(columns=["id"])
+    model = fit_supervised(levels, is_match)
+    # ID field: compare the real digits of the same pairs for u; m from the delivered ID statuses.
+    real = prepare_records(sample)
+    id_levels = compare.id_number(real["id_digits"].to_numpy()[li[~is_match]],
+                                  profiles["id_digits"].to_numpy()[pi[~is_match]])
+    n_non = max(len(id_levels), 1)
+    u_id = {lv: max(float((id_levels == lv).sum()) / n_non, 1e-7) for lv in (0, 2, 3)}
+    u_id[-1] = 1.0
+    stats = conn.exec_driver_sql(
+        "SELECT count(*) FILTER (WHERE id_status IN ('valid', 'converted_15')),"
+        " count(*) FILTER (WHERE id_status = 'bad_checksum'), count(*) FILTER (WHERE id_digits IS NOT NULL)"
+        " FROM linkage.record").one()
+    n18 = max(stats[2], 1)
+    m_id = {3: stats[0] / n18, 2: max(stats[1] / n18, 1e-4), 0: 1e-4, -1: 1.0}
+    model = override_field(model, "id", m_id, u_id)
+    report = {
+        "training_records": len(sample),
+        "training_pairs": int(len(pairs)),
+        "training_matches": int(is_match.sum()),
+        "blocking_recall": round(true_found / max(len(sample), 1), 4),
+        "model": model.as_dict(),
+    }
+    return model, report
+
+
+# ---------------------------------------------------------------- scoring ------------------------
+
+def score(model: FSModel, left: pd.DataFrame, right: pd.DataFrame, li, ri, freq: pd.Series,
+          right_is_profile: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+    levels = compare_pairs(left, right, li, ri, right_is_profile)[list(model.fields)]
+    weights = model.weights(levels, _tf(model.fields, left, li, freq))
+    total = weights.sum(axis=1).to_numpy()
+    return levels, weights, total, model.probability(total)
+
+
+@dataclass
+class PersonResult:
+    placed: pd.DataFrame      # left position -> profile position, probability, weight, method
+    review: pd.DataFrame      # left position, profile position, probability, weight, reason, evidence
+    evidence: dict[int, dict]  # left position -> per-field evidence of its link
+    uu_groups: pd.DataFrame   # left position -> group label among unplaced records, probability
+    figures: dict
+
+
+def _evidence(levels: pd.DataFrame, weights: pd.DataFrame, row: int) -> dict:
+    return {f: {"level": int(levels[f].iat[row]), "bits": round(float(weights[f].iat[row]), 2)}
+            for f in levels.columns}
+
+
+def resolve(
+    records: pd.DataFrame,
+    profiles: pd.DataFrame,
+    model: FSModel,
+    settings: PersonSettings,
+    decisions: pd.DataFrame | None = None,
+) -> PersonResult:
+    """Place records without a usable ID with profiles, queue the grey zone, group the rest."""
+    left = prepare_records(records)
+    right, pos = _blocking_side(profiles)
+    freq = name_frequencies(profiles)
+    best_parts, review_parts = [], []
+    n_pairs = 0
+    for chunk in candidate_pairs(left, right, list(settings.rules), settings.chunk_rows):
+        li = chunk["l"].to_numpy()
+        pi = pos[chunk["r"].to_numpy()]
+        pairs = pd.DataFrame({"l": li, "p": pi}).drop_duplicates()
+        li, pi = pairs["l"].to_numpy(), pairs["p"].to_numpy()
+        n_pairs += len(li)
+        levels, weights, total, prob = score(model, left, profiles, li, pi, freq)
+        scored = pd.DataFrame({"l": li, "p": pi, "weight": total, "probability": prob})
+        scored = scored.sort_values(["l", "probability"], ascending=[True, False])
+        scored["rank"] = scored.groupby("l").cumcount()
+        top = scored[scored["rank"] == 0].set_index("l")
+        second = scored[scored["rank"] == 1].set_index("l")["probability"]
+        top = top.assign(second=second.reindex(top.index).fillna(0.0))
+        # evidence for the top pair of each record
+        row_of = pd.Series(np.arange(len(li)), index=pd.MultiIndex.from_arrays([li, pi]))
+        rows = row_of.reindex(pd.MultiIndex.from_arrays([top.index.to_numpy(), top["p"].to_numpy()])).to_numpy()
+        top["evidence"] = [_evidence(levels, weights, int(r)) for r in rows]
+        best_parts.append(top.reset_index())
+    best = pd.concat(best_parts, ignore_index=True) if best_parts else pd.DataFrame(
+        columns=["l", "p", "weight", "probability", "second", "evidence"])
+    # steward decisions on (record, profile representative) pairs
+    forced: dict[int, int] = {}
+    forbidden: set[tuple[int, int]] = set()
+    if decisions is not None and len(decisions):
+        lkey = {k: i for i, k in enumerate(zip(records["feed_id"], records["record_key"], strict=True))}
+        pkey = {k: i for i, k in enumerate(zip(profiles["rep_feed_id"], profiles["rep_record_key"], strict=True))}
+        for d in decisions.itertuples(index=False):
+            li_ = lkey.get((d.left_feed_id, d.left_record_key))
+            pi_ = pkey.get((d.right_feed_id, d.right_record_key))
+            if li_ is None or pi_ is None:
+                continue
+            if d.decision == "match":
+                forced[li_] = pi_
+            else:
+                forbidden.add((li_, pi_))
+    placed_rows, review_rows = [], []
+    for b in best.itertuples(index=False):
+        l, p = int(b.l), int(b.p)
+        if l in forced:
+            continue
+        if (l, p) in forbidden:
+            continue
+        ambiguous = b.second >= settings.lower and b.second >= b.probability - settings.ambiguity_margin
+        if b.probability >= settings.upper and not ambiguous:
+            placed_rows.append((l, p, b.probability, b.weight, "probabilistic", b.evidence))
+        elif b.probability >= settings.lower:
+            review_rows.append((l, p, b.probability, b.weight, "ambiguous" if ambiguous else "grey_zone",
+                                b.evidence))
+    for l, p in forced.items():
+        placed_rows.append((l, p, 1.0, np.nan, "steward", {"steward": "match"}))
+    placed = pd.DataFrame(placed_rows, columns=["l", "p", "probability", "weight", "method", "evidence"])
+    review = pd.DataFrame(review_rows, columns=["l", "p", "probability", "weight", "reason", "evidence"])
+    evidence = {int(r.l): r.evidence for r in placed.itertuples(index=False)}
+    # records placed nowhere: link them among themselves
+    rest = np.setdiff1d(np.arange(len(left)), placed["l"].to_numpy())
+    uu = _link_unplaced(left.iloc[rest].reset_index(drop=True), model, settings, freq)
+    uu["l"] = rest[uu["l"].to_numpy()] if len(uu) else uu["l"]
+    figures = {
+        "unresolved_records": int(len(left)),
+        "candidate_pairs": int(n_pairs),
+        "placed_probabilistic": int((placed["method"] == "probabilistic").sum()),
+        "placed_steward": int((placed["method"] == "steward").sum()),
+        "review_items": int(len(review)),
+        "unplaced": int(len(rest)),
+        "unplaced_groups": int(uu["group"].nunique()) if len(uu) else 0,
+    }
+    return PersonResult(placed, review, evidence, uu, figures)
+
+
+def _link_unplaced(left: pd.DataFrame, model: FSModel, settings: PersonSettings, freq: pd.Series) -> pd.DataFrame:
+    """Group records with no ID match among themselves (the same person seen twice without an ID)."""
+    if left.empty:
+        return pd.DataFrame({"l": [], "group": [], "probability": [], "weak": []})
+    right = left.assign(name2=None, pinyin2=None)
+    edges = []
+    for chunk in candidate_pairs(left, right, list(settings.rules), settings.chunk_rows, same_frame=True):
+        li, ri = chunk["l"].to_numpy(), chunk["r"].to_numpy()
+        _, _, _, prob = score(model, left, right, li, ri, freq, right_is_profile=False)
+        keep = prob >= settings.upper
+        edges.append(pd.DataFrame({"a": li[keep], "b": ri[keep], "probability": prob[keep]}))
+    e = pd.concat(edges, ignore_index=True) if edges else pd.DataFrame({"a": [], "b": [], "probability": []})
+    groups = components(len(left), e["a"].to_numpy(dtype=np.int64), e["b"].to_numpy(dtype=np.int64))
+    out = pd.DataFrame({"l": np.arange(len(left)), "group": groups})
+    best = pd.concat([e[["a", "probability"]].rename(columns={"a": "l"}),
+                      e[["b", "probability"]].rename(columns={"b": "l"})]).groupby("l")["probability"].max()
+    out["probability"] = best.reindex(out["l"]).fillna(1.0).to_numpy()
+    # a group of 3+ held together by a tree of links: one wrong link would merge two people
+    sizes = out.groupby("group")["l"].transform("size")
+    n_edges = pd.concat([pd.Series(groups[e["a"].to_numpy(dtype=np.int64)])]).value_counts() if len(e) else pd.Series()
+    out["weak"] = (sizes >= 3) & (out["group"].map(n_edges).fillna(0) <= sizes - 1)
+    return out

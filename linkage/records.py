@@ -1,0 +1,151 @@
+"""Linkage input: one row per current staged record that names a person, in one shape for all feeds.
+
+The SQL is generated from the feed registry, so a 41st feed with `id_number`/`name` fields takes
+part in linkage without code. Values come from staging already standardised (issue 2); this only
+chooses, per feed, which staged column plays which identity role.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from shouwang.registry import Feed, Registry
+
+PERSON_SUBJECTS = ("person", "household")
+
+# The feed's own household key, where it has one: (field, kind written into household_ref).
+HOUSEHOLD_REF_FIELDS = (
+    ("poverty_hh_no", "poverty"),
+    ("assistance_cert_no", "assistance"),
+    ("land_contract_no", "land"),
+    ("relocation_no", "relocation"),
+)
+
+
+def id_key_sql(col: str, status_col: str) -> str:
+    """The deterministic key of a valid/converted ID: area-normalised first 17 characters.
+
+    People registered before 1994 may carry 412927 (old Nanyang Prefecture) instead of 411328;
+    the check digit then differs, so the key leaves it out (it is implied by the 17 digits).
+    """
+    return (
+        f"CASE WHEN {status_col} IN ('valid', 'converted_15') THEN {_area_norm(col)} END"
+    )
+
+
+def _area_norm(col: str) -> str:
+    return (
+        f"CASE WHEN left({col}, 6) = '412927' THEN '411328' || substr({col}, 7, 11)"
+        f" ELSE left({col}, 17) END"
+    )
+
+
+def linked_feeds(registry: Registry) -> list[Feed]:
+    """Feeds whose rows are about a person (or a household through the person named)."""
+    return [
+        f for f in registry.feeds
+        if f.subject in PERSON_SUBJECTS and {"id_number", "name"} & {c.field for c in f.columns}
+    ]
+
+
+def select_sql(feed: Feed, where: str = "TRUE") -> str:
+    """SELECT producing linkage.record's columns from the feed's current staging rows."""
+    fields = {c.field: c for c in feed.columns}
+
+    def has(field: str) -> bool:
+        return field in fields
+
+    def place(kind: str) -> str:
+        parts = []
+        if has(kind):
+            parts.append(f"{kind}_code")
+        if has("address"):
+            parts.append(f"address_{kind}_code")
+        return f"COALESCE({', '.join(parts)})" if parts else "NULL::text"
+
+    id_col = "id_number" if has("id_number") else None
+    household_ref = "NULL::text"
+    for field, kind in HOUSEHOLD_REF_FIELDS:
+        if has(field):
+            household_ref = f"'{kind}:' || {field}"
+            break
+    cols = {
+        "feed_id": f"'{feed.feed_id}'",
+        "record_key": "record_key",
+        "row_hash": "row_hash",
+        "id_key": id_key_sql("id_number", "id_number_status") if id_col else "NULL::text",
+        "id_digits": (
+            f"CASE WHEN length(id_number) = 18 THEN {_area_norm('id_number')} || right(id_number, 1) END"
+            if id_col else "NULL::text"
+        ),
+        "id_status": "id_number_status" if id_col else "NULL::text",
+        "name": "name" if has("name") else "NULL::text",
+        "sex": "sex" if has("sex") else "NULL::text",
+        "birth_date": "birth_date" if has("birth_date") else "NULL::date",
+        "township_code": place("township"),
+        "village_code": place("village"),
+        "phone": "phone" if has("phone") else "NULL::text",
+        "hukou_no": "hukou_no" if has("hukou_no") else "NULL::text",
+        "relation_to_head": "relation_to_head" if has("relation_to_head") else "NULL::text",
+        "household_ref": household_ref,
+        "head_id_key": (
+            id_key_sql("head_id_number", "head_id_number_status") if has("head_id_number") else "NULL::text"
+        ),
+    }
+    select = ",\n       ".join(f"{expr} AS {name}" for name, expr in cols.items())
+    return f"SELECT {select}\nFROM staging.{feed.feed_id}_current\nWHERE {where}"
+
+
+RECORD_COLUMNS = (
+    "feed_id", "record_key", "row_hash", "id_key", "id_digits", "id_status", "name", "sex",
+    "birth_date", "township_code", "village_code", "phone", "hukou_no", "relation_to_head",
+    "household_ref", "head_id_key",
+)
+
+
+def rebuild_records(conn: Connection, registry: Registry) -> int:
+    """Replace linkage.record with the current staged records of every linked feed; returns rows."""
+    conn.exec_driver_sql("TRUNCATE linkage.record")
+    total = 0
+    cols = ", ".join(RECORD_COLUMNS)
+    for feed in linked_feeds(registry):
+        res = conn.exec_driver_sql(f"INSERT INTO linkage.record ({cols})\n{select_sql(feed)}")
+        total += res.rowcount
+    conn.exec_driver_sql("ANALYZE linkage.record")
+    return total
+
+
+def refresh_records(conn: Connection, registry: Registry) -> tuple[int, int]:
+    """Bring linkage.record up to the current staging state, touching only what changed.
+
+    Returns (upserted, deleted). Records whose row hash is unchanged are left as they are, so
+    an incremental run knows exactly which records are new or changed (table tmp_changed).
+    """
+    conn.exec_driver_sql("DROP TABLE IF EXISTS pg_temp.tmp_changed")
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE tmp_changed (feed_id text, record_key text, PRIMARY KEY (feed_id, record_key))"
+    )
+    cols = ", ".join(RECORD_COLUMNS)
+    upserted = deleted = 0
+    for feed in linked_feeds(registry):
+        t = feed.feed_id
+        changed = conn.exec_driver_sql(
+            f"""WITH cur AS ({select_sql(feed)}),
+                    diff AS (
+                        SELECT cur.* FROM cur
+                        LEFT JOIN linkage.record r ON r.feed_id = cur.feed_id AND r.record_key = cur.record_key
+                        WHERE r.record_key IS NULL OR r.row_hash <> cur.row_hash),
+                    up AS (
+                        INSERT INTO linkage.record ({cols}) SELECT {cols} FROM diff
+                        ON CONFLICT (feed_id, record_key) DO UPDATE SET
+                        {", ".join(f"{c} = EXCLUDED.{c}" for c in RECORD_COLUMNS[2:])}
+                        RETURNING feed_id, record_key)
+                INSERT INTO tmp_changed SELECT * FROM up"""
+        ).rowcount
+        gone = conn.exec_driver_sql(
+            f"""DELETE FROM linkage.record r WHERE r.feed_id = '{t}'
+                AND NOT EXISTS (SELECT 1 FROM staging.{t}_current c WHERE c.record_key = r.record_key)"""
+        ).rowcount
+        upserted += changed
+        deleted += gone
+    return upserted, deleted

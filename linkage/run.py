@@ -1,0 +1,295 @@
+"""One linkage run: records -> persons -> households -> stable ids -> crosswalk.
+
+`run_linkage(engine)` links incrementally when a previous run exists (only new and changed
+staged records are compared; everything else keeps its person), `full=True` re-links everything
+and, on unchanged data, gives the same ids. Nothing here imports Airflow; the DAG and the CLI call
+this function.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine
+
+from linkage import persons, stable_ids
+from linkage.fs import FSModel
+from linkage.records import rebuild_records, refresh_records
+from shouwang.registry import Registry, load_registry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LinkReport:
+    run_id: int
+    mode: str
+    figures: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)
+
+
+def _copy_frame(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, header=False)
+    buf.seek(0)
+    with conn.connection.dbapi_connection.cursor() as cur:
+        cur.copy_expert(f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)", buf)
+
+
+def _load_model(conn: Connection) -> FSModel | None:
+    row = conn.exec_driver_sql(
+        "SELECT figures->'model' FROM linkage.run WHERE status = 'succeeded' AND figures ? 'model'"
+        " ORDER BY run_id DESC LIMIT 1").scalar()
+    if not row:
+        return None
+    fields = row["fields"]
+    m = {f: {int(k): v["m"] for k, v in lv.items()} for f, lv in fields.items()}
+    u = {f: {int(k): (v["u"] if v["u"] is not None else 1.0) for k, v in lv.items()} for f, lv in fields.items()}
+    return FSModel(m=m, u=u, prior=row["prior"], fields=tuple(fields))
+
+
+def _decisions(conn: Connection) -> pd.DataFrame:
+    return pd.read_sql_query("SELECT * FROM linkage.steward_decision", conn.connection.dbapi_connection)
+
+
+def run_linkage(
+    engine: Engine,
+    full: bool = False,
+    registry: Registry | None = None,
+    settings: persons.PersonSettings | None = None,
+) -> LinkReport:
+    """Link all staged records to master persons and households; returns figures of the run."""
+    registry = registry or load_registry()
+    settings = settings or persons.PersonSettings()
+    timings: dict[str, float] = {}
+
+    def lap(name: str, t0: float) -> float:
+        timings[name] = round(time.perf_counter() - t0, 1)
+        return time.perf_counter()
+
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('shouwang.linkage'))")
+        previous = conn.exec_driver_sql(
+            "SELECT count(*) FROM linkage.run WHERE status = 'succeeded'").scalar_one()
+        mode = "full" if full or previous == 0 else "incremental"
+        run_id = conn.exec_driver_sql(
+            "INSERT INTO linkage.run (mode) VALUES (%(m)s) RETURNING run_id", {"m": mode}).scalar_one()
+        t = time.perf_counter()
+        figures: dict = {}
+        if mode == "full":
+            figures["records"] = rebuild_records(conn, registry)
+        else:
+            up, gone = refresh_records(conn, registry)
+            figures.update(records_changed=up, records_removed=gone)
+            figures["records"] = conn.exec_driver_sql("SELECT count(*) FROM linkage.record").scalar_one()
+        t = lap("records", t)
+        figures["profiles"] = persons.rebuild_profiles(conn)
+        profiles = persons.prepare_profiles(persons.load_profiles(conn))
+        t = lap("profiles", t)
+        model = None if mode == "full" else _load_model(conn)
+        if model is None:
+            model, training = persons.train(conn, profiles, settings)
+            figures["training"] = {k: v for k, v in training.items() if k != "model"}
+        t = lap("training", t)
+        unresolved = persons.load_unresolved(conn, only_changed=(mode == "incremental"))
+        result = persons.resolve(unresolved, profiles, model, settings, _decisions(conn))
+        figures["persons"] = result.figures
+        t = lap("probabilistic", t)
+        labels = _record_labels(unresolved, profiles, result)
+        _write_labels(conn, labels, mode)
+        t = lap("labels", t)
+        figures["person_ids"] = stable_ids.assign(
+            conn, stable_ids.PERSON, "tmp_label", "linkage.crosswalk", "feed_id, record_key", run_id)
+        _write_crosswalk(conn, registry, run_id)
+        _write_review_and_evidence(conn, unresolved, profiles, result, run_id)
+        t = lap("person_ids", t)
+        figures["households"] = _resolve_households(conn, run_id)
+        t = lap("households", t)
+        figures["crosswalk"] = dict(conn.exec_driver_sql(
+            "SELECT method, count(*) FROM linkage.crosswalk GROUP BY 1").all())
+        figures["master_persons"] = conn.exec_driver_sql(
+            "SELECT count(DISTINCT person_id) FROM linkage.crosswalk").scalar_one()
+        figures["master_households"] = conn.exec_driver_sql(
+            "SELECT count(DISTINCT household_id) FROM linkage.crosswalk").scalar_one()
+        figures["seconds"] = timings
+        stored = {**figures, "model": model.as_dict()}
+        conn.exec_driver_sql(
+            "UPDATE linkage.run SET status = 'succeeded', finished_at = now(), figures = %(f)s,"
+            " watermark = (SELECT max(delivery_id) FROM raw.delivery) WHERE run_id = %(r)s",
+            {"f": json.dumps(stored, default=str), "r": run_id})
+    log.info("linkage run %s (%s): %s records", run_id, mode, figures.get("records"))
+    return LinkReport(run_id=run_id, mode=mode, figures=figures, seconds=timings)
+
+
+def _record_labels(unresolved: pd.DataFrame, profiles: pd.DataFrame, result: persons.PersonResult) -> pd.DataFrame:
+    """Tonight's cluster label of each record without a usable ID (keyed records: label in SQL)."""
+    n = len(unresolved)
+    label = np.empty(n, dtype=object)
+    score = np.full(n, np.nan)
+    method = np.full(n, "singleton", dtype=object)
+    keys = unresolved["feed_id"].astype(str) + ":" + unresolved["record_key"].astype(str)
+    label[:] = "U" + keys.to_numpy(dtype=object)
+    uu = result.uu_groups
+    if len(uu):
+        group_first = uu.assign(k=keys.to_numpy()[uu["l"].to_numpy()]).groupby("group")["k"].transform("min")
+        sizes = uu.groupby("group")["l"].transform("size").to_numpy()
+        li = uu["l"].to_numpy()
+        multi = sizes > 1
+        label[li[multi]] = "U" + group_first.to_numpy(dtype=object)[multi]
+        score[li[multi]] = uu["probability"].to_numpy()[multi]
+        method[li[multi]] = "probabilistic"
+    placed = result.placed
+    if len(placed):
+        li = placed["l"].to_numpy()
+        label[li] = "K" + profiles["id_key"].to_numpy(dtype=object)[placed["p"].to_numpy()]
+        score[li] = placed["probability"].to_numpy()
+        method[li] = placed["method"].to_numpy(dtype=object)
+    return pd.DataFrame({
+        "feed_id": unresolved["feed_id"].to_numpy(), "record_key": unresolved["record_key"].to_numpy(),
+        "label": label, "score": score, "method": method,
+    })
+
+
+def _write_labels(conn: Connection, unresolved_labels: pd.DataFrame, mode: str) -> None:
+    """tmp_label(feed_id, record_key, label, score, method) for every record of linkage.record."""
+    q = conn.exec_driver_sql
+    q("DROP TABLE IF EXISTS pg_temp.tmp_label")
+    q("CREATE TEMP TABLE tmp_label (feed_id text, record_key text, label text, score double precision,"
+      " method text)")
+    _copy_frame(conn, "tmp_label", unresolved_labels)
+    q("""INSERT INTO tmp_label SELECT feed_id, record_key, 'K' || id_key, 1.0, 'deterministic'
+         FROM linkage.record WHERE id_key IS NOT NULL""")
+    if mode == "incremental":
+        # records without a usable ID that did not change keep their person: label them with
+        # the label their person carries tonight (its ID key), or their person id itself
+        q("""INSERT INTO tmp_label
+             SELECT r.feed_id, r.record_key,
+                    COALESCE((SELECT 'K' || min(r2.id_key) FROM linkage.crosswalk c2
+                              JOIN linkage.record r2 USING (feed_id, record_key)
+                              WHERE c2.person_id = c.person_id AND r2.id_key IS NOT NULL),
+                             'P' || c.person_id),
+                    c.score, c.method
+             FROM linkage.record r
+             JOIN linkage.crosswalk c USING (feed_id, record_key)
+             WHERE r.id_key IS NULL
+               AND NOT EXISTS (SELECT 1 FROM tmp_changed t
+                               WHERE t.feed_id = r.feed_id AND t.record_key = r.record_key)""")
+    q("CREATE INDEX ON tmp_label (feed_id, record_key)")
+    q("ANALYZE tmp_label")
+
+
+def _write_crosswalk(conn: Connection, registry: Registry, run_id: int) -> None:
+    feeds = pd.DataFrame([(f.feed_id, f.dept, f.feed) for f in registry.feeds], columns=["feed_id", "dept", "feed"])
+    q = conn.exec_driver_sql
+    q("DROP TABLE IF EXISTS pg_temp.tmp_feeds")
+    q("CREATE TEMP TABLE tmp_feeds (feed_id text PRIMARY KEY, dept text, feed text)")
+    _copy_frame(conn, "tmp_feeds", feeds)
+    q("TRUNCATE linkage.crosswalk")
+    q("""INSERT INTO linkage.crosswalk (feed_id, record_key, dept, feed, person_id, score, method, run_id)
+         SELECT l.feed_id, l.record_key, f.dept, f.feed, i.id, l.score, l.method, %(r)s
+         FROM tmp_label l JOIN person_ids i ON i.label = l.label JOIN tmp_feeds f ON f.feed_id = l.feed_id""",
+      {"r": run_id})
+
+
+def _write_review_and_evidence(conn: Connection, unresolved: pd.DataFrame, profiles: pd.DataFrame,
+                               result: persons.PersonResult, run_id: int) -> None:
+    q = conn.exec_driver_sql
+    fk, rk = unresolved["feed_id"].to_numpy(), unresolved["record_key"].to_numpy()
+    pf, pk = profiles["rep_feed_id"].to_numpy(), profiles["rep_record_key"].to_numpy()
+    ev = result.placed[result.placed["method"] == "probabilistic"]
+    if len(ev):
+        frame = pd.DataFrame({
+            "feed_id": fk[ev["l"]], "record_key": rk[ev["l"]],
+            "to_feed_id": pf[ev["p"]], "to_record_key": pk[ev["p"]],
+            "probability": ev["probability"].to_numpy(), "weight": ev["weight"].to_numpy(),
+            "evidence": [json.dumps(e) for e in ev["evidence"]], "run_id": run_id})
+        q("DELETE FROM linkage.link_evidence l USING tmp_label t"
+          " WHERE l.feed_id = t.feed_id AND l.record_key = t.record_key")
+        _copy_frame(conn, "linkage.link_evidence", frame)
+    q("DELETE FROM linkage.link_evidence l WHERE NOT EXISTS (SELECT 1 FROM linkage.crosswalk c"
+      " WHERE c.feed_id = l.feed_id AND c.record_key = l.record_key AND c.method = 'probabilistic')")
+    rv = result.review
+    q("DROP TABLE IF EXISTS pg_temp.tmp_review")
+    q("CREATE TEMP TABLE tmp_review (LIKE linkage.review_queue INCLUDING DEFAULTS)")
+    if len(rv):
+        frame = pd.DataFrame({
+            "left_feed_id": fk[rv["l"]], "left_record_key": rk[rv["l"]],
+            "right_feed_id": pf[rv["p"]], "right_record_key": pk[rv["p"]],
+            "probability": rv["probability"].to_numpy(), "weight": rv["weight"].to_numpy(),
+            "evidence": [json.dumps(e) for e in rv["evidence"]], "reason": rv["reason"].to_numpy(),
+            "run_id": run_id})
+        _copy_frame(conn, "tmp_review", frame)
+    # the queue holds tonight's open questions; decided pairs never come back
+    q("""DELETE FROM linkage.review_queue q WHERE NOT EXISTS (
+           SELECT 1 FROM tmp_review t WHERE (t.left_feed_id, t.left_record_key, t.right_feed_id,
+           t.right_record_key) = (q.left_feed_id, q.left_record_key, q.right_feed_id, q.right_record_key))
+         AND (q.left_feed_id, q.left_record_key) IN (SELECT feed_id, record_key FROM tmp_label)""")
+    q("""INSERT INTO linkage.review_queue (left_feed_id, left_record_key, right_feed_id, right_record_key,
+                                          probability, weight, evidence, reason, run_id)
+         SELECT left_feed_id, left_record_key, right_feed_id, right_record_key, probability, weight,
+                evidence, reason, run_id FROM tmp_review t
+         WHERE NOT EXISTS (SELECT 1 FROM linkage.steward_decision d
+                           WHERE (d.left_feed_id, d.left_record_key, d.right_feed_id, d.right_record_key)
+                               = (t.left_feed_id, t.left_record_key, t.right_feed_id, t.right_record_key))
+         ON CONFLICT (left_feed_id, left_record_key, right_feed_id, right_record_key) DO UPDATE
+         SET probability = EXCLUDED.probability, weight = EXCLUDED.weight, evidence = EXCLUDED.evidence,
+             reason = EXCLUDED.reason, run_id = EXCLUDED.run_id""")
+
+
+HOUSEHOLD_SQL = """
+DROP TABLE IF EXISTS pg_temp.person_household;
+CREATE TEMP TABLE person_household AS
+WITH hukou AS (      -- the hukou household (户号) of each person, from 公安 huji
+    SELECT DISTINCT ON (c.person_id) c.person_id, 'hukou:' || r.hukou_no AS label, r.relation_to_head
+    FROM linkage.crosswalk c JOIN linkage.record r USING (feed_id, record_key)
+    WHERE r.feed_id = 'gongan_huji' AND r.hukou_no IS NOT NULL
+    ORDER BY c.person_id, r.record_key DESC),
+refs AS (            -- other household keys: poverty 户编号, assistance certificate, land contract...
+    SELECT DISTINCT c.person_id, r.household_ref, r.relation_to_head
+    FROM linkage.crosswalk c JOIN linkage.record r USING (feed_id, record_key)
+    WHERE r.household_ref IS NOT NULL),
+ref_home AS (        -- the hukou household most members of a reference group belong to
+    SELECT DISTINCT ON (f.household_ref) f.household_ref, h.label
+    FROM refs f JOIN hukou h USING (person_id)
+    GROUP BY f.household_ref, h.label
+    ORDER BY f.household_ref, count(*) DESC, h.label),
+persons AS (SELECT DISTINCT person_id FROM linkage.crosswalk),
+by_ref AS (
+    SELECT DISTINCT ON (f.person_id) f.person_id,
+           COALESCE(rh.label, f.household_ref) AS label, f.relation_to_head,
+           CASE WHEN rh.label IS NULL THEN split_part(f.household_ref, ':', 1) ELSE 'hukou_via_'
+                || split_part(f.household_ref, ':', 1) END AS source
+    FROM refs f LEFT JOIN ref_home rh USING (household_ref)
+    ORDER BY f.person_id, (rh.label IS NULL), f.household_ref)
+SELECT p.person_id,
+       COALESCE(h.label, b.label, 'self:' || p.person_id) AS label,
+       COALESCE(h.relation_to_head, b.relation_to_head) AS relation_to_head,
+       CASE WHEN h.label IS NOT NULL THEN 'hukou' WHEN b.label IS NOT NULL THEN b.source ELSE 'self' END AS source
+FROM persons p LEFT JOIN hukou h USING (person_id) LEFT JOIN by_ref b USING (person_id);
+CREATE INDEX ON person_household (person_id);
+ANALYZE person_household
+"""
+
+
+def _resolve_households(conn: Connection, run_id: int) -> dict:
+    """Master households from hukou numbers, then the feeds' own household keys, then the person."""
+    for stmt in HOUSEHOLD_SQL.split(";"):
+        if stmt.strip():
+            conn.exec_driver_sql(stmt)
+    figures = stable_ids.assign(conn, stable_ids.HOUSEHOLD, "person_household", "linkage.membership",
+                                "person_id", run_id)
+    q = conn.exec_driver_sql
+    q("TRUNCATE linkage.membership")
+    q("""INSERT INTO linkage.membership (person_id, household_id, relation_to_head, source, run_id)
+         SELECT p.person_id, i.id, p.relation_to_head, p.source, %(r)s
+         FROM person_household p JOIN household_ids i ON i.label = p.label""", {"r": run_id})
+    q("""UPDATE linkage.crosswalk c SET household_id = m.household_id
+         FROM linkage.membership m WHERE m.person_id = c.person_id""")
+    figures["by_source"] = dict(q("SELECT source, count(*) FROM linkage.membership GROUP BY 1").all())
+    return figures
