@@ -73,7 +73,9 @@ def person_name(a, b, pinyin_a, pinyin_b) -> np.ndarray:
     ndiff, _ = char_edits(a, b, 6)
     sa, sb = _as_str(a), _as_str(b)
     same_surname = _codepoints(sa, 8)[:, 0] == _codepoints(sb, 8)[:, 0]
-    undotted = (np.char.replace(sa, "·", "") == np.char.replace(sb, "·", "")) if len(sa) else np.zeros(0, bool)
+    undotted = (
+        (np.char.replace(sa, "·", "") == np.char.replace(sb, "·", "")) if len(sa) else np.zeros(0, bool)
+    )
     out[(ndiff == 1) & same_surname] = 1
     out[undotted & ~(a == b)] = 1
     py_a, py_b = np.asarray(pinyin_a, dtype=object), np.asarray(pinyin_b, dtype=object)
@@ -144,8 +146,12 @@ def place(village_a, village_b, township_a, township_b) -> np.ndarray:
     va, vb = np.asarray(village_a, dtype=object), np.asarray(village_b, dtype=object)
     ta, tb = np.asarray(township_a, dtype=object), np.asarray(township_b, dtype=object)
     # a village code starts with its township code: fill the township from it where missing
-    ta = np.where(pd.isna(ta) & ~pd.isna(va), np.array([v[:9] if isinstance(v, str) else None for v in va]), ta)
-    tb = np.where(pd.isna(tb) & ~pd.isna(vb), np.array([v[:9] if isinstance(v, str) else None for v in vb]), tb)
+    ta = np.where(
+        pd.isna(ta) & ~pd.isna(va), np.array([v[:9] if isinstance(v, str) else None for v in va]), ta
+    )
+    tb = np.where(
+        pd.isna(tb) & ~pd.isna(vb), np.array([v[:9] if isinstance(v, str) else None for v in vb]), tb
+    )
     out = np.full(len(va), MISSING, dtype=np.int8)
     has_t = ~_missing(ta, tb)
     out[has_t] = np.where(ta[has_t] == tb[has_t], 1, 0)
@@ -162,8 +168,10 @@ def jaro_winkler_levels(a, b, thresholds: tuple[float, ...] = (0.94, 0.85)) -> n
     a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
     miss = _missing(a, b)
     sim = np.array(
-        [jellyfish.jaro_winkler_similarity(x, y) if isinstance(x, str) and isinstance(y, str) else 0.0
-         for x, y in zip(a, b, strict=True)]
+        [
+            jellyfish.jaro_winkler_similarity(x, y) if isinstance(x, str) and isinstance(y, str) else 0.0
+            for x, y in zip(a, b, strict=True)
+        ]
     )
     out = np.zeros(len(a), dtype=np.int8)
     for level, t in enumerate(sorted(thresholds), start=1):

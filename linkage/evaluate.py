@@ -26,14 +26,23 @@ def pairwise_scores(predicted: pd.Series, truth: pd.Series) -> dict:
     precision = tp / pred if pred else 1.0
     recall = tp / true if true else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 5), "recall": round(recall, 5), "f1": round(f1, 5),
-            "true_pairs": true, "predicted_pairs": pred, "records": len(frame)}
+    return {
+        "precision": round(precision, 5),
+        "recall": round(recall, 5),
+        "f1": round(f1, 5),
+        "true_pairs": true,
+        "predicted_pairs": pred,
+        "records": len(frame),
+    }
 
 
 def score_against_truth(xref: pd.DataFrame, truth_dir: Path) -> dict:
     """xref columns dept, feed, record_key, person_id, household_id (the export's shape)."""
-    truth = pd.read_csv(truth_dir / "records.csv", dtype=str,
-                        usecols=["dept", "feed", "record_key", "person_id", "household_id"])
+    truth = pd.read_csv(
+        truth_dir / "records.csv",
+        dtype=str,
+        usecols=["dept", "feed", "record_key", "person_id", "household_id"],
+    )
     joined = truth.merge(xref, on=["dept", "feed", "record_key"], how="inner", suffixes=("_true", ""))
     return {
         "records_scored": len(joined),

@@ -33,11 +33,16 @@ class FSModel:
         out = {}
         for level, m in self.m[name].items():
             u = self.u[name].get(level, 1e-12)
-            out[int(level)] = 0.0 if level < 0 else float(np.clip(math.log2(max(m, 1e-12) / max(u, 1e-12)),
-                                                                  -MAX_BITS, MAX_BITS))
+            out[int(level)] = (
+                0.0
+                if level < 0
+                else float(np.clip(math.log2(max(m, 1e-12) / max(u, 1e-12)), -MAX_BITS, MAX_BITS))
+            )
         return out
 
-    def weights(self, levels: pd.DataFrame, tf_u: dict[str, tuple[int, np.ndarray]] | None = None) -> pd.DataFrame:
+    def weights(
+        self, levels: pd.DataFrame, tf_u: dict[str, list[tuple[int, np.ndarray]]] | None = None
+    ) -> pd.DataFrame:
         """Per-field weights in bits for each pair (same index as `levels`)."""
         out = {}
         for name in self.fields:
@@ -46,8 +51,7 @@ class FSModel:
             w = np.zeros(len(lv), dtype=np.float64)
             for level, bits in table.items():
                 w[lv == level] = bits
-            if tf_u and name in tf_u:
-                tf_level, u_values = tf_u[name]
+            for tf_level, u_values in (tf_u or {}).get(name, []):
                 hit = (lv == tf_level) & ~np.isnan(u_values)
                 m = self.m[name].get(tf_level, 1.0)
                 w[hit] = np.clip(np.log2(m / np.maximum(u_values[hit], 1e-12)), -MAX_BITS, MAX_BITS)
@@ -67,8 +71,10 @@ class FSModel:
         return {
             "prior": self.prior,
             "fields": {
-                f: {str(level): {"m": self.m[f][level], "u": self.u[f].get(level), "bits": bits}
-                    for level, bits in sorted(self.level_weights(f).items())}
+                f: {
+                    str(level): {"m": self.m[f][level], "u": self.u[f].get(level), "bits": bits}
+                    for level, bits in sorted(self.level_weights(f).items())
+                }
                 for f in self.fields
             },
         }
@@ -112,10 +118,14 @@ def fit_ecm(levels: pd.DataFrame) -> FSModel:
     p = float(clf.p)
     if not 0.0 < p < 1.0:
         raise ValueError(f"ECM collapsed (prior {p}); block more tightly or add labelled pairs")
-    m = {f: {0: float(clf.m_probs[f].get(0, 1e-12)), 1: float(clf.m_probs[f].get(1, 1e-12)), -1: 1.0}
-         for f in levels.columns}
-    u = {f: {0: float(clf.u_probs[f].get(0, 1e-12)), 1: float(clf.u_probs[f].get(1, 1e-12)), -1: 1.0}
-         for f in levels.columns}
+    m = {
+        f: {0: float(clf.m_probs[f].get(0, 1e-12)), 1: float(clf.m_probs[f].get(1, 1e-12)), -1: 1.0}
+        for f in levels.columns
+    }
+    u = {
+        f: {0: float(clf.u_probs[f].get(0, 1e-12)), 1: float(clf.u_probs[f].get(1, 1e-12)), -1: 1.0}
+        for f in levels.columns
+    }
     return FSModel(m=m, u=u, prior=p, fields=tuple(levels.columns))
 
 

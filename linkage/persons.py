@@ -25,6 +25,7 @@ from sqlalchemy import Connection
 from linkage import compare
 from linkage.blocking import BlockingRule, candidate_pairs
 from linkage.cluster import components
+from linkage.db import frame
 from linkage.fs import FSModel, fit_supervised, override_field
 
 log = logging.getLogger(__name__)
@@ -36,24 +37,27 @@ FIELDS = ("name", "birth_date", "sex", "place", "phone", "id")
 class PersonSettings:
     """Thresholds and blocking of the person model (defaults documented in docs/linkage.md)."""
 
-    upper: float = 0.99          # link at or above this match probability
-    lower: float = 0.60          # review queue between lower and upper; below: no link
+    upper: float = 0.99  # link at or above this match probability
+    lower: float = 0.60  # review queue between lower and upper; below: no link
     ambiguity_margin: float = 0.5  # a second profile above `lower` makes the record ambiguous
+    share_with_profile: float = 0.9  # prior: share of ID-less records whose person has a valid ID somewhere
     training_sample: int = 150_000
     chunk_rows: int = 40_000
-    rules: tuple[BlockingRule, ...] = field(default_factory=lambda: (
-        BlockingRule("id17", ("id17",), 5),
-        BlockingRule("id_birth", ("birth8",), 400),
-        BlockingRule("id_md_seq", ("mdseq",), 50),
-        BlockingRule("id_y_seq", ("yseq",), 50),
-        BlockingRule("name_birth", ("name", "birth_date"), 100),
-        BlockingRule("pinyin_birth", ("pinyin", "birth_date"), 100),
-        BlockingRule("name_village", ("name", "village_code"), 100),
-        BlockingRule("pinyin_village", ("pinyin", "village_code"), 100),
-        BlockingRule("name_township", ("name", "township_code"), 200),
-        BlockingRule("phone", ("phone",), 20),
-        BlockingRule("rare_name", ("name",), 40),
-    ))
+    rules: tuple[BlockingRule, ...] = field(
+        default_factory=lambda: (
+            BlockingRule("id17", ("id17",), 5),
+            BlockingRule("id_birth", ("birth8",), 400),
+            BlockingRule("id_md_seq", ("mdseq",), 50),
+            BlockingRule("id_y_seq", ("yseq",), 50),
+            BlockingRule("name_birth", ("name", "birth_date"), 100),
+            BlockingRule("pinyin_birth", ("pinyin", "birth_date"), 100),
+            BlockingRule("name_village", ("name", "village_code"), 100),
+            BlockingRule("pinyin_village", ("pinyin", "village_code"), 100),
+            BlockingRule("name_township", ("name", "township_code"), 200),
+            BlockingRule("phone", ("phone",), 20),
+            BlockingRule("rare_name", ("name",), 40),
+        )
+    )
 
     @property
     def non_id_rules(self) -> tuple[BlockingRule, ...]:
@@ -70,7 +74,8 @@ names AS (
     SELECT id_key, name, row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, name) AS rk
     FROM keyed WHERE name IS NOT NULL GROUP BY id_key, name),
 villages AS (
-    SELECT id_key, village_code, row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, village_code) AS rk
+    SELECT id_key, village_code,
+           row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, village_code) AS rk
     FROM keyed WHERE village_code IS NOT NULL GROUP BY id_key, village_code),
 townships AS (
     SELECT id_key, township_code,
@@ -95,8 +100,10 @@ LEFT JOIN phones p ON p.id_key = r.id_key AND p.rk = 1;
 ANALYZE linkage.profile;
 """
 
-_RECORD_COLS = "feed_id, record_key, id_key, id_digits, id_status, name, sex, birth_date, " \
-               "township_code, village_code, phone"
+_RECORD_COLS = (
+    "feed_id, record_key, id_key, id_digits, id_status, name, sex, birth_date, "
+    "township_code, village_code, phone"
+)
 
 
 def rebuild_profiles(conn: Connection) -> int:
@@ -107,7 +114,7 @@ def rebuild_profiles(conn: Connection) -> int:
 
 
 def _frame(conn: Connection, sql: str, params: dict | None = None) -> pd.DataFrame:
-    return pd.read_sql_query(sql, conn.connection.dbapi_connection, params=params)
+    return frame(conn, sql, params)
 
 
 def load_profiles(conn: Connection) -> pd.DataFrame:
@@ -137,6 +144,7 @@ def load_training_sample(conn: Connection, n: int) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- features -----------------------
 
+
 def _pinyin(names: pd.Series) -> pd.Series:
     from shouwang.staging.standardize.names import name_pinyin
 
@@ -144,8 +152,12 @@ def _pinyin(names: pd.Series) -> pd.Series:
 
 
 def _dates(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values, errors="coerce").dt.strftime("%Y-%m-%d").astype(object).where(
-        lambda s: s.notna(), None)
+    return (
+        pd.to_datetime(values, errors="coerce")
+        .dt.strftime("%Y-%m-%d")
+        .astype(object)
+        .where(lambda s: s.notna(), None)
+    )
 
 
 def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
@@ -186,83 +198,110 @@ def _blocking_side(profiles: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return both, both["_p"].to_numpy()
 
 
-def compare_pairs(left: pd.DataFrame, right: pd.DataFrame, li: np.ndarray, ri: np.ndarray,
-                  right_is_profile: bool = True) -> pd.DataFrame:
+def compare_pairs(
+    left: pd.DataFrame, right: pd.DataFrame, li: np.ndarray, ri: np.ndarray, right_is_profile: bool = True
+) -> pd.DataFrame:
     """Comparison levels for pairs (left position li, right position ri)."""
     L = left.iloc[li]
     R = right.iloc[ri]
-    name = compare.person_name(L["name"].to_numpy(), R["name"].to_numpy(),
-                               L["pinyin"].to_numpy(), R["pinyin"].to_numpy())
+    name = compare.person_name(
+        L["name"].to_numpy(), R["name"].to_numpy(), L["pinyin"].to_numpy(), R["pinyin"].to_numpy()
+    )
     if right_is_profile:
-        name2 = compare.person_name(L["name"].to_numpy(), R["name2"].to_numpy(),
-                                    L["pinyin"].to_numpy(), R["pinyin2"].to_numpy())
+        name2 = compare.person_name(
+            L["name"].to_numpy(), R["name2"].to_numpy(), L["pinyin"].to_numpy(), R["pinyin2"].to_numpy()
+        )
         name = np.maximum(name, name2)
     levels = {
         "name": name,
         "birth_date": compare.birth_date(L["birth_date"].to_numpy(), R["birth_date"].to_numpy()),
         "sex": compare.exact(L["sex"].to_numpy(), R["sex"].to_numpy()),
-        "place": compare.place(L["village_code"].to_numpy(), R["village_code"].to_numpy(),
-                               L["township_code"].to_numpy(), R["township_code"].to_numpy()),
+        "place": compare.place(
+            L["village_code"].to_numpy(),
+            R["village_code"].to_numpy(),
+            L["township_code"].to_numpy(),
+            R["township_code"].to_numpy(),
+        ),
         "phone": compare.phone(L["phone"].to_numpy(), R["phone"].to_numpy()),
         "id": compare.id_number(L["id_digits"].to_numpy(), R["id_digits"].to_numpy()),
     }
     return pd.DataFrame(levels)
 
 
-def name_frequencies(profiles: pd.DataFrame) -> pd.Series:
-    """u of exact name agreement per name: its share among persons (term frequency)."""
-    counts = profiles["name"].value_counts()
-    return counts / max(len(profiles), 1)
+def name_frequencies(profiles: pd.DataFrame) -> tuple[pd.Series, pd.Series, int]:
+    """Term frequencies: each name's and each pinyin's share among persons."""
+    n = max(len(profiles), 1)
+    return profiles["name"].value_counts() / n, profiles["pinyin"].value_counts() / n, n
 
 
-def _tf(model_fields, left: pd.DataFrame, li: np.ndarray, freq: pd.Series) -> dict:
-    names = left["name"].to_numpy()[li]
-    u = pd.Series(names).map(freq).to_numpy(dtype=float)
-    u = np.where(np.isnan(u), 1.0 / max(len(freq), 1) / 10, u)  # a name no person has: rare
-    return {"name": (3, u)} if "name" in model_fields else {}
+def _tf(model_fields, left: pd.DataFrame, li: np.ndarray, freq: tuple[pd.Series, pd.Series, int]) -> dict:
+    """Per-pair u of exact-name and same-pinyin agreement from how common the name is."""
+    if "name" not in model_fields:
+        return {}
+    by_name, by_pinyin, n = freq
+    floor = 1.0 / max(n, 1)
+    u_name = pd.Series(left["name"].to_numpy()[li]).map(by_name).to_numpy(dtype=float)
+    u_pinyin = pd.Series(left["pinyin"].to_numpy()[li]).map(by_pinyin).to_numpy(dtype=float)
+    return {
+        "name": [
+            (3, np.where(np.isnan(u_name), floor, u_name)),
+            (2, np.where(np.isnan(u_pinyin), floor, u_pinyin)),
+        ]
+    }
 
 
 # ---------------------------------------------------------------- training -----------------------
 
+
 def train(conn: Connection, profiles: pd.DataFrame, settings: PersonSettings) -> tuple[FSModel, dict]:
-    """Estimate m/u on this data: ID-bearing records compared with profiles as if the ID were
-    missing; the ID key says which pairs match. The ID field's own m comes from how often IDs are
-    delivered broken, its u from the non-matching training pairs."""
+    """Estimate m/u on this night's data with the ID number as the teacher.
+
+    Records that do have a valid ID are compared, as if their ID were missing, with their own
+    profile (matching pairs: m) and with random profiles (non-matching pairs: u); recordlinkage's
+    naive Bayes classifier counts the levels. Neither side goes through blocking, so m and u are
+    not biased by it. The ID field's own m comes from how often IDs arrive broken (the share of
+    bad check digits), its u from the random pairs. The prior is one in the number of profiles:
+    a record belongs to at most one of them.
+    """
+    rng = np.random.default_rng(42)
     sample = load_training_sample(conn, settings.training_sample)
-    truth_key = sample["id_key"].to_numpy()
+    sample = sample[sample["id_key"].isin(profiles["id_key"])].reset_index(drop=True)
+    if sample.empty or len(profiles) < 2:
+        raise ValueError("training needs records with valid ID numbers and at least two profiles")
     hidden = prepare_records(sample.assign(id_digits=None))
-    right, pos = _blocking_side(profiles)
-    li_all, pi_all = [], []
-    for chunk in candidate_pairs(hidden, right, list(settings.non_id_rules), settings.chunk_rows):
-        li_all.append(chunk["l"].to_numpy())
-        pi_all.append(pos[chunk["r"].to_numpy()])
-    li = np.concatenate(li_all) if li_all else np.zeros(0, int)
-    pi = np.concatenate(pi_all) if pi_all else np.zeros(0, int)
-    pairs = pd.DataFrame({"l": li, "p": pi}).drop_duplicates()
-    li, pi = pairs["l"].to_numpy(), pairs["p"].to_numpy()
-    is_match = truth_key[li] == profiles["id_key"].to_numpy()[pi]
-    true_found = pd.Series(truth_key[li][is_match]).nunique()
+    real = prepare_records(sample)
+    pos_of = pd.Series(np.arange(len(profiles)), index=profiles["id_key"].to_numpy())
+    own = pos_of.reindex(sample["id_key"].to_numpy()).to_numpy()
+    li = np.concatenate([np.arange(len(sample)), np.repeat(np.arange(len(sample)), 2)])
+    pi = np.concatenate([own, rng.integers(0, len(profiles), 2 * len(sample))])
+    is_match = profiles["id_key"].to_numpy()[pi] == sample["id_key"].to_numpy()[li]
     levels = compare_pairs(hidden, profiles, li, pi).drop(columns=["id"])
     model = fit_supervised(levels, is_match)
-    # ID field: compare the real digits of the same pairs for u; m from the delivered ID statuses.
-    real = prepare_records(sample)
-    id_levels = compare.id_number(real["id_digits"].to_numpy()[li[~is_match]],
-                                  profiles["id_digits"].to_numpy()[pi[~is_match]])
+    id_levels = compare.id_number(
+        real["id_digits"].to_numpy()[li[~is_match]], profiles["id_digits"].to_numpy()[pi[~is_match]]
+    )
     n_non = max(len(id_levels), 1)
-    u_id = {lv: max(float((id_levels == lv).sum()) / n_non, 1e-7) for lv in (0, 2, 3)}
+    u_id = {lv: max(float((id_levels == lv).sum()) / n_non, 1e-8) for lv in (0, 2, 3)}
     u_id[-1] = 1.0
     stats = conn.exec_driver_sql(
         "SELECT count(*) FILTER (WHERE id_status IN ('valid', 'converted_15')),"
         " count(*) FILTER (WHERE id_status = 'bad_checksum'), count(*) FILTER (WHERE id_digits IS NOT NULL)"
-        " FROM linkage.record").one()
+        " FROM linkage.record"
+    ).one()
     n18 = max(stats[2], 1)
     m_id = {3: stats[0] / n18, 2: max(stats[1] / n18, 1e-4), 0: 1e-4, -1: 1.0}
     model = override_field(model, "id", m_id, u_id)
+    model = FSModel(m=model.m, u=model.u, prior=1.0 / len(profiles), fields=model.fields)
+    # blocking recall: share of the sampled records whose own profile the (non-ID) rules reach
+    right, pos = _blocking_side(profiles)
+    found = np.zeros(len(sample), dtype=bool)
+    for chunk in candidate_pairs(hidden, right, list(settings.non_id_rules), settings.chunk_rows):
+        lch, pch = chunk["l"].to_numpy(), pos[chunk["r"].to_numpy()]
+        found[lch[own[lch] == pch]] = True
     report = {
-        "training_records": len(sample),
-        "training_pairs": int(len(pairs)),
-        "training_matches": int(is_match.sum()),
-        "blocking_recall": round(true_found / max(len(sample), 1), 4),
+        "training_records": int(len(sample)),
+        "training_pairs": int(len(li)),
+        "blocking_recall_without_id": round(float(found.mean()), 4),
         "model": model.as_dict(),
     }
     return model, report
@@ -270,26 +309,53 @@ def train(conn: Connection, profiles: pd.DataFrame, settings: PersonSettings) ->
 
 # ---------------------------------------------------------------- scoring ------------------------
 
-def score(model: FSModel, left: pd.DataFrame, right: pd.DataFrame, li, ri, freq: pd.Series,
-          right_is_profile: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+
+def score(
+    model: FSModel,
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    li,
+    ri,
+    freq: pd.Series,
+    right_is_profile: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
     levels = compare_pairs(left, right, li, ri, right_is_profile)[list(model.fields)]
     weights = model.weights(levels, _tf(model.fields, left, li, freq))
     total = weights.sum(axis=1).to_numpy()
     return levels, weights, total, model.probability(total)
 
 
+def assignment_probability(
+    li: np.ndarray, total_bits: np.ndarray, n_profiles: int, share: float
+) -> np.ndarray:
+    """P(record l is the person of this profile | all its candidates' evidence).
+
+    Each profile is a priori equally likely (share / N) and "none of them" has prior 1 - share;
+    a candidate's likelihood ratio is 2**bits. Candidates of the same record compete, so two
+    persons of the same name in the same village split the probability between them.
+    """
+    log_a = np.log2(share) - np.log2(max(n_profiles, 1)) + np.asarray(total_bits, dtype=float)
+    frame = pd.DataFrame({"l": li, "a": log_a})
+    top = frame.groupby("l")["a"].transform("max").to_numpy()
+    shifted = np.exp2(log_a - top)
+    denom = pd.Series(shifted).groupby(li).transform("sum").to_numpy() + (1 - share) * np.exp2(-top)
+    return shifted / denom
+
+
 @dataclass
 class PersonResult:
-    placed: pd.DataFrame      # left position -> profile position, probability, weight, method
-    review: pd.DataFrame      # left position, profile position, probability, weight, reason, evidence
+    placed: pd.DataFrame  # left position -> profile position, probability, weight, method
+    review: pd.DataFrame  # left position, profile position, probability, weight, reason, evidence
     evidence: dict[int, dict]  # left position -> per-field evidence of its link
-    uu_groups: pd.DataFrame   # left position -> group label among unplaced records, probability
+    uu_groups: pd.DataFrame  # left position -> group label among unplaced records, probability
     figures: dict
 
 
 def _evidence(levels: pd.DataFrame, weights: pd.DataFrame, row: int) -> dict:
-    return {f: {"level": int(levels[f].iat[row]), "bits": round(float(weights[f].iat[row]), 2)}
-            for f in levels.columns}
+    return {
+        f: {"level": int(levels[f].iat[row]), "bits": round(float(weights[f].iat[row]), 2)}
+        for f in levels.columns
+    }
 
 
 def resolve(
@@ -303,7 +369,7 @@ def resolve(
     left = prepare_records(records)
     right, pos = _blocking_side(profiles)
     freq = name_frequencies(profiles)
-    best_parts, review_parts = [], []
+    best_parts = []
     n_pairs = 0
     for chunk in candidate_pairs(left, right, list(settings.rules), settings.chunk_rows):
         li = chunk["l"].to_numpy()
@@ -312,7 +378,14 @@ def resolve(
         li, pi = pairs["l"].to_numpy(), pairs["p"].to_numpy()
         n_pairs += len(li)
         levels, weights, total, prob = score(model, left, profiles, li, pi, freq)
-        scored = pd.DataFrame({"l": li, "p": pi, "weight": total, "probability": prob})
+        scored = pd.DataFrame(
+            {
+                "l": li,
+                "p": pi,
+                "weight": total,
+                "probability": assignment_probability(li, total, len(profiles), settings.share_with_profile),
+            }
+        )
         scored = scored.sort_values(["l", "probability"], ascending=[True, False])
         scored["rank"] = scored.groupby("l").cumcount()
         top = scored[scored["rank"] == 0].set_index("l")
@@ -320,17 +393,24 @@ def resolve(
         top = top.assign(second=second.reindex(top.index).fillna(0.0))
         # evidence for the top pair of each record
         row_of = pd.Series(np.arange(len(li)), index=pd.MultiIndex.from_arrays([li, pi]))
-        rows = row_of.reindex(pd.MultiIndex.from_arrays([top.index.to_numpy(), top["p"].to_numpy()])).to_numpy()
+        rows = row_of.reindex(
+            pd.MultiIndex.from_arrays([top.index.to_numpy(), top["p"].to_numpy()])
+        ).to_numpy()
         top["evidence"] = [_evidence(levels, weights, int(r)) for r in rows]
         best_parts.append(top.reset_index())
-    best = pd.concat(best_parts, ignore_index=True) if best_parts else pd.DataFrame(
-        columns=["l", "p", "weight", "probability", "second", "evidence"])
+    best = (
+        pd.concat(best_parts, ignore_index=True)
+        if best_parts
+        else pd.DataFrame(columns=["l", "p", "weight", "probability", "second", "evidence"])
+    )
     # steward decisions on (record, profile representative) pairs
     forced: dict[int, int] = {}
     forbidden: set[tuple[int, int]] = set()
     if decisions is not None and len(decisions):
         lkey = {k: i for i, k in enumerate(zip(records["feed_id"], records["record_key"], strict=True))}
-        pkey = {k: i for i, k in enumerate(zip(profiles["rep_feed_id"], profiles["rep_record_key"], strict=True))}
+        pkey = {
+            k: i for i, k in enumerate(zip(profiles["rep_feed_id"], profiles["rep_record_key"], strict=True))
+        }
         for d in decisions.itertuples(index=False):
             li_ = lkey.get((d.left_feed_id, d.left_record_key))
             pi_ = pkey.get((d.right_feed_id, d.right_record_key))
@@ -342,19 +422,20 @@ def resolve(
                 forbidden.add((li_, pi_))
     placed_rows, review_rows = [], []
     for b in best.itertuples(index=False):
-        l, p = int(b.l), int(b.p)
-        if l in forced:
+        rec, p = int(b.l), int(b.p)
+        if rec in forced:
             continue
-        if (l, p) in forbidden:
+        if (rec, p) in forbidden:
             continue
         ambiguous = b.second >= settings.lower and b.second >= b.probability - settings.ambiguity_margin
         if b.probability >= settings.upper and not ambiguous:
-            placed_rows.append((l, p, b.probability, b.weight, "probabilistic", b.evidence))
+            placed_rows.append((rec, p, b.probability, b.weight, "probabilistic", b.evidence))
         elif b.probability >= settings.lower:
-            review_rows.append((l, p, b.probability, b.weight, "ambiguous" if ambiguous else "grey_zone",
-                                b.evidence))
-    for l, p in forced.items():
-        placed_rows.append((l, p, 1.0, np.nan, "steward", {"steward": "match"}))
+            review_rows.append(
+                (rec, p, b.probability, b.weight, "ambiguous" if ambiguous else "grey_zone", b.evidence)
+            )
+    for rec, p in forced.items():
+        placed_rows.append((rec, p, 1.0, np.nan, "steward", {"steward": "match"}))
     placed = pd.DataFrame(placed_rows, columns=["l", "p", "probability", "weight", "method", "evidence"])
     review = pd.DataFrame(review_rows, columns=["l", "p", "probability", "weight", "reason", "evidence"])
     evidence = {int(r.l): r.evidence for r in placed.itertuples(index=False)}
@@ -374,7 +455,9 @@ def resolve(
     return PersonResult(placed, review, evidence, uu, figures)
 
 
-def _link_unplaced(left: pd.DataFrame, model: FSModel, settings: PersonSettings, freq: pd.Series) -> pd.DataFrame:
+def _link_unplaced(
+    left: pd.DataFrame, model: FSModel, settings: PersonSettings, freq: pd.Series
+) -> pd.DataFrame:
     """Group records with no ID match among themselves (the same person seen twice without an ID)."""
     if left.empty:
         return pd.DataFrame({"l": [], "group": [], "probability": [], "weak": []})
@@ -388,11 +471,23 @@ def _link_unplaced(left: pd.DataFrame, model: FSModel, settings: PersonSettings,
     e = pd.concat(edges, ignore_index=True) if edges else pd.DataFrame({"a": [], "b": [], "probability": []})
     groups = components(len(left), e["a"].to_numpy(dtype=np.int64), e["b"].to_numpy(dtype=np.int64))
     out = pd.DataFrame({"l": np.arange(len(left)), "group": groups})
-    best = pd.concat([e[["a", "probability"]].rename(columns={"a": "l"}),
-                      e[["b", "probability"]].rename(columns={"b": "l"})]).groupby("l")["probability"].max()
+    best = (
+        pd.concat(
+            [
+                e[["a", "probability"]].rename(columns={"a": "l"}),
+                e[["b", "probability"]].rename(columns={"b": "l"}),
+            ]
+        )
+        .groupby("l")["probability"]
+        .max()
+    )
     out["probability"] = best.reindex(out["l"]).fillna(1.0).to_numpy()
     # a group of 3+ held together by a tree of links: one wrong link would merge two people
     sizes = out.groupby("group")["l"].transform("size")
-    n_edges = pd.concat([pd.Series(groups[e["a"].to_numpy(dtype=np.int64)])]).value_counts() if len(e) else pd.Series()
+    n_edges = (
+        pd.concat([pd.Series(groups[e["a"].to_numpy(dtype=np.int64)])]).value_counts()
+        if len(e)
+        else pd.Series()
+    )
     out["weak"] = (sizes >= 3) & (out["group"].map(n_edges).fillna(0) <= sizes - 1)
     return out

@@ -28,22 +28,20 @@ def id_key_sql(col: str, status_col: str) -> str:
     People registered before 1994 may carry 412927 (old Nanyang Prefecture) instead of 411328;
     the check digit then differs, so the key leaves it out (it is implied by the 17 digits).
     """
-    return (
-        f"CASE WHEN {status_col} IN ('valid', 'converted_15') THEN {_area_norm(col)} END"
-    )
+    return f"CASE WHEN {status_col} IN ('valid', 'converted_15') THEN {_area_norm(col)} END"
 
 
 def _area_norm(col: str) -> str:
     return (
-        f"CASE WHEN left({col}, 6) = '412927' THEN '411328' || substr({col}, 7, 11)"
-        f" ELSE left({col}, 17) END"
+        f"CASE WHEN left({col}, 6) = '412927' THEN '411328' || substr({col}, 7, 11) ELSE left({col}, 17) END"
     )
 
 
 def linked_feeds(registry: Registry) -> list[Feed]:
     """Feeds whose rows are about a person (or a household through the person named)."""
     return [
-        f for f in registry.feeds
+        f
+        for f in registry.feeds
         if f.subject in PERSON_SUBJECTS and {"id_number", "name"} & {c.field for c in f.columns}
     ]
 
@@ -76,7 +74,8 @@ def select_sql(feed: Feed, where: str = "TRUE") -> str:
         "id_key": id_key_sql("id_number", "id_number_status") if id_col else "NULL::text",
         "id_digits": (
             f"CASE WHEN length(id_number) = 18 THEN {_area_norm('id_number')} || right(id_number, 1) END"
-            if id_col else "NULL::text"
+            if id_col
+            else "NULL::text"
         ),
         "id_status": "id_number_status" if id_col else "NULL::text",
         "name": "name" if has("name") else "NULL::text",
@@ -97,9 +96,22 @@ def select_sql(feed: Feed, where: str = "TRUE") -> str:
 
 
 RECORD_COLUMNS = (
-    "feed_id", "record_key", "row_hash", "id_key", "id_digits", "id_status", "name", "sex",
-    "birth_date", "township_code", "village_code", "phone", "hukou_no", "relation_to_head",
-    "household_ref", "head_id_key",
+    "feed_id",
+    "record_key",
+    "row_hash",
+    "id_key",
+    "id_digits",
+    "id_status",
+    "name",
+    "sex",
+    "birth_date",
+    "township_code",
+    "village_code",
+    "phone",
+    "hukou_no",
+    "relation_to_head",
+    "household_ref",
+    "head_id_key",
 )
 
 
@@ -133,7 +145,8 @@ def refresh_records(conn: Connection, registry: Registry) -> tuple[int, int]:
             f"""WITH cur AS ({select_sql(feed)}),
                     diff AS (
                         SELECT cur.* FROM cur
-                        LEFT JOIN linkage.record r ON r.feed_id = cur.feed_id AND r.record_key = cur.record_key
+                        LEFT JOIN linkage.record r
+                               ON r.feed_id = cur.feed_id AND r.record_key = cur.record_key
                         WHERE r.record_key IS NULL OR r.row_hash <> cur.row_hash),
                     up AS (
                         INSERT INTO linkage.record ({cols}) SELECT {cols} FROM diff

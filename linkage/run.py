@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from linkage import persons, stable_ids
+from linkage.db import frame
 from linkage.fs import FSModel
 from linkage.records import rebuild_records, refresh_records
 from shouwang.registry import Registry, load_registry
@@ -45,17 +46,21 @@ def _copy_frame(conn: Connection, table: str, frame: pd.DataFrame) -> None:
 def _load_model(conn: Connection) -> FSModel | None:
     row = conn.exec_driver_sql(
         "SELECT figures->'model' FROM linkage.run WHERE status = 'succeeded' AND figures ? 'model'"
-        " ORDER BY run_id DESC LIMIT 1").scalar()
+        " ORDER BY run_id DESC LIMIT 1"
+    ).scalar()
     if not row:
         return None
     fields = row["fields"]
     m = {f: {int(k): v["m"] for k, v in lv.items()} for f, lv in fields.items()}
-    u = {f: {int(k): (v["u"] if v["u"] is not None else 1.0) for k, v in lv.items()} for f, lv in fields.items()}
+    u = {
+        f: {int(k): (v["u"] if v["u"] is not None else 1.0) for k, v in lv.items()}
+        for f, lv in fields.items()
+    }
     return FSModel(m=m, u=u, prior=row["prior"], fields=tuple(fields))
 
 
 def _decisions(conn: Connection) -> pd.DataFrame:
-    return pd.read_sql_query("SELECT * FROM linkage.steward_decision", conn.connection.dbapi_connection)
+    return frame(conn, "SELECT * FROM linkage.steward_decision")
 
 
 def run_linkage(
@@ -76,10 +81,12 @@ def run_linkage(
     with engine.begin() as conn:
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('shouwang.linkage'))")
         previous = conn.exec_driver_sql(
-            "SELECT count(*) FROM linkage.run WHERE status = 'succeeded'").scalar_one()
+            "SELECT count(*) FROM linkage.run WHERE status = 'succeeded'"
+        ).scalar_one()
         mode = "full" if full or previous == 0 else "incremental"
         run_id = conn.exec_driver_sql(
-            "INSERT INTO linkage.run (mode) VALUES (%(m)s) RETURNING run_id", {"m": mode}).scalar_one()
+            "INSERT INTO linkage.run (mode) VALUES (%(m)s) RETURNING run_id", {"m": mode}
+        ).scalar_one()
         t = time.perf_counter()
         figures: dict = {}
         if mode == "full":
@@ -105,29 +112,36 @@ def run_linkage(
         _write_labels(conn, labels, mode)
         t = lap("labels", t)
         figures["person_ids"] = stable_ids.assign(
-            conn, stable_ids.PERSON, "tmp_label", "linkage.crosswalk", "feed_id, record_key", run_id)
+            conn, stable_ids.PERSON, "tmp_label", "linkage.crosswalk", "feed_id, record_key", run_id
+        )
         _write_crosswalk(conn, registry, run_id)
         _write_review_and_evidence(conn, unresolved, profiles, result, run_id)
         t = lap("person_ids", t)
         figures["households"] = _resolve_households(conn, run_id)
         t = lap("households", t)
-        figures["crosswalk"] = dict(conn.exec_driver_sql(
-            "SELECT method, count(*) FROM linkage.crosswalk GROUP BY 1").all())
+        figures["crosswalk"] = dict(
+            conn.exec_driver_sql("SELECT method, count(*) FROM linkage.crosswalk GROUP BY 1").all()
+        )
         figures["master_persons"] = conn.exec_driver_sql(
-            "SELECT count(DISTINCT person_id) FROM linkage.crosswalk").scalar_one()
+            "SELECT count(DISTINCT person_id) FROM linkage.crosswalk"
+        ).scalar_one()
         figures["master_households"] = conn.exec_driver_sql(
-            "SELECT count(DISTINCT household_id) FROM linkage.crosswalk").scalar_one()
+            "SELECT count(DISTINCT household_id) FROM linkage.crosswalk"
+        ).scalar_one()
         figures["seconds"] = timings
         stored = {**figures, "model": model.as_dict()}
         conn.exec_driver_sql(
             "UPDATE linkage.run SET status = 'succeeded', finished_at = now(), figures = %(f)s,"
             " watermark = (SELECT max(delivery_id) FROM raw.delivery) WHERE run_id = %(r)s",
-            {"f": json.dumps(stored, default=str), "r": run_id})
+            {"f": json.dumps(stored, default=str), "r": run_id},
+        )
     log.info("linkage run %s (%s): %s records", run_id, mode, figures.get("records"))
     return LinkReport(run_id=run_id, mode=mode, figures=figures, seconds=timings)
 
 
-def _record_labels(unresolved: pd.DataFrame, profiles: pd.DataFrame, result: persons.PersonResult) -> pd.DataFrame:
+def _record_labels(
+    unresolved: pd.DataFrame, profiles: pd.DataFrame, result: persons.PersonResult
+) -> pd.DataFrame:
     """Tonight's cluster label of each record without a usable ID (keyed records: label in SQL)."""
     n = len(unresolved)
     label = np.empty(n, dtype=object)
@@ -150,33 +164,40 @@ def _record_labels(unresolved: pd.DataFrame, profiles: pd.DataFrame, result: per
         label[li] = "K" + profiles["id_key"].to_numpy(dtype=object)[placed["p"].to_numpy()]
         score[li] = placed["probability"].to_numpy()
         method[li] = placed["method"].to_numpy(dtype=object)
-    return pd.DataFrame({
-        "feed_id": unresolved["feed_id"].to_numpy(), "record_key": unresolved["record_key"].to_numpy(),
-        "label": label, "score": score, "method": method,
-    })
+    return pd.DataFrame(
+        {
+            "feed_id": unresolved["feed_id"].to_numpy(),
+            "record_key": unresolved["record_key"].to_numpy(),
+            "label": label,
+            "score": score,
+            "method": method,
+        }
+    )
 
 
 def _write_labels(conn: Connection, unresolved_labels: pd.DataFrame, mode: str) -> None:
     """tmp_label(feed_id, record_key, label, score, method) for every record of linkage.record."""
     q = conn.exec_driver_sql
     q("DROP TABLE IF EXISTS pg_temp.tmp_label")
-    q("CREATE TEMP TABLE tmp_label (feed_id text, record_key text, label text, score double precision,"
-      " method text)")
+    q(
+        "CREATE TEMP TABLE tmp_label (feed_id text, record_key text, label text, score double precision,"
+        " method text)"
+    )
     _copy_frame(conn, "tmp_label", unresolved_labels)
     q("""INSERT INTO tmp_label SELECT feed_id, record_key, 'K' || id_key, 1.0, 'deterministic'
          FROM linkage.record WHERE id_key IS NOT NULL""")
     if mode == "incremental":
         # records without a usable ID that did not change keep their person: label them with
         # the label their person carries tonight (its ID key), or their person id itself
+        q("""CREATE TEMP TABLE person_key ON COMMIT DROP AS
+             SELECT c.person_id, 'K' || min(r.id_key) AS label
+             FROM linkage.crosswalk c JOIN linkage.record r USING (feed_id, record_key)
+             WHERE r.id_key IS NOT NULL GROUP BY c.person_id""")
         q("""INSERT INTO tmp_label
-             SELECT r.feed_id, r.record_key,
-                    COALESCE((SELECT 'K' || min(r2.id_key) FROM linkage.crosswalk c2
-                              JOIN linkage.record r2 USING (feed_id, record_key)
-                              WHERE c2.person_id = c.person_id AND r2.id_key IS NOT NULL),
-                             'P' || c.person_id),
-                    c.score, c.method
+             SELECT r.feed_id, r.record_key, COALESCE(k.label, 'P' || c.person_id), c.score, c.method
              FROM linkage.record r
              JOIN linkage.crosswalk c USING (feed_id, record_key)
+             LEFT JOIN person_key k ON k.person_id = c.person_id
              WHERE r.id_key IS NULL
                AND NOT EXISTS (SELECT 1 FROM tmp_changed t
                                WHERE t.feed_id = r.feed_id AND t.record_key = r.record_key)""")
@@ -185,45 +206,72 @@ def _write_labels(conn: Connection, unresolved_labels: pd.DataFrame, mode: str) 
 
 
 def _write_crosswalk(conn: Connection, registry: Registry, run_id: int) -> None:
-    feeds = pd.DataFrame([(f.feed_id, f.dept, f.feed) for f in registry.feeds], columns=["feed_id", "dept", "feed"])
+    feeds = pd.DataFrame(
+        [(f.feed_id, f.dept, f.feed) for f in registry.feeds], columns=["feed_id", "dept", "feed"]
+    )
     q = conn.exec_driver_sql
     q("DROP TABLE IF EXISTS pg_temp.tmp_feeds")
     q("CREATE TEMP TABLE tmp_feeds (feed_id text PRIMARY KEY, dept text, feed text)")
     _copy_frame(conn, "tmp_feeds", feeds)
     q("TRUNCATE linkage.crosswalk")
-    q("""INSERT INTO linkage.crosswalk (feed_id, record_key, dept, feed, person_id, score, method, run_id)
+    q(
+        """INSERT INTO linkage.crosswalk (feed_id, record_key, dept, feed, person_id, score, method, run_id)
          SELECT l.feed_id, l.record_key, f.dept, f.feed, i.id, l.score, l.method, %(r)s
          FROM tmp_label l JOIN person_ids i ON i.label = l.label JOIN tmp_feeds f ON f.feed_id = l.feed_id""",
-      {"r": run_id})
+        {"r": run_id},
+    )
 
 
-def _write_review_and_evidence(conn: Connection, unresolved: pd.DataFrame, profiles: pd.DataFrame,
-                               result: persons.PersonResult, run_id: int) -> None:
+def _write_review_and_evidence(
+    conn: Connection,
+    unresolved: pd.DataFrame,
+    profiles: pd.DataFrame,
+    result: persons.PersonResult,
+    run_id: int,
+) -> None:
     q = conn.exec_driver_sql
     fk, rk = unresolved["feed_id"].to_numpy(), unresolved["record_key"].to_numpy()
     pf, pk = profiles["rep_feed_id"].to_numpy(), profiles["rep_record_key"].to_numpy()
     ev = result.placed[result.placed["method"] == "probabilistic"]
     if len(ev):
-        frame = pd.DataFrame({
-            "feed_id": fk[ev["l"]], "record_key": rk[ev["l"]],
-            "to_feed_id": pf[ev["p"]], "to_record_key": pk[ev["p"]],
-            "probability": ev["probability"].to_numpy(), "weight": ev["weight"].to_numpy(),
-            "evidence": [json.dumps(e) for e in ev["evidence"]], "run_id": run_id})
-        q("DELETE FROM linkage.link_evidence l USING tmp_label t"
-          " WHERE l.feed_id = t.feed_id AND l.record_key = t.record_key")
+        frame = pd.DataFrame(
+            {
+                "feed_id": fk[ev["l"]],
+                "record_key": rk[ev["l"]],
+                "to_feed_id": pf[ev["p"]],
+                "to_record_key": pk[ev["p"]],
+                "probability": ev["probability"].to_numpy(),
+                "weight": ev["weight"].to_numpy(),
+                "evidence": [json.dumps(e) for e in ev["evidence"]],
+                "run_id": run_id,
+            }
+        )
+        q(
+            "DELETE FROM linkage.link_evidence l USING tmp_label t"
+            " WHERE l.feed_id = t.feed_id AND l.record_key = t.record_key"
+        )
         _copy_frame(conn, "linkage.link_evidence", frame)
-    q("DELETE FROM linkage.link_evidence l WHERE NOT EXISTS (SELECT 1 FROM linkage.crosswalk c"
-      " WHERE c.feed_id = l.feed_id AND c.record_key = l.record_key AND c.method = 'probabilistic')")
+    q(
+        "DELETE FROM linkage.link_evidence l WHERE NOT EXISTS (SELECT 1 FROM linkage.crosswalk c"
+        " WHERE c.feed_id = l.feed_id AND c.record_key = l.record_key AND c.method = 'probabilistic')"
+    )
     rv = result.review
     q("DROP TABLE IF EXISTS pg_temp.tmp_review")
     q("CREATE TEMP TABLE tmp_review (LIKE linkage.review_queue INCLUDING DEFAULTS)")
     if len(rv):
-        frame = pd.DataFrame({
-            "left_feed_id": fk[rv["l"]], "left_record_key": rk[rv["l"]],
-            "right_feed_id": pf[rv["p"]], "right_record_key": pk[rv["p"]],
-            "probability": rv["probability"].to_numpy(), "weight": rv["weight"].to_numpy(),
-            "evidence": [json.dumps(e) for e in rv["evidence"]], "reason": rv["reason"].to_numpy(),
-            "run_id": run_id})
+        frame = pd.DataFrame(
+            {
+                "left_feed_id": fk[rv["l"]],
+                "left_record_key": rk[rv["l"]],
+                "right_feed_id": pf[rv["p"]],
+                "right_record_key": pk[rv["p"]],
+                "probability": rv["probability"].to_numpy(),
+                "weight": rv["weight"].to_numpy(),
+                "evidence": [json.dumps(e) for e in rv["evidence"]],
+                "reason": rv["reason"].to_numpy(),
+                "run_id": run_id,
+            }
+        )
         _copy_frame(conn, "tmp_review", frame)
     # the queue holds tonight's open questions; decided pairs never come back
     q("""DELETE FROM linkage.review_queue q WHERE NOT EXISTS (
@@ -270,7 +318,8 @@ by_ref AS (
 SELECT p.person_id,
        COALESCE(h.label, b.label, 'self:' || p.person_id) AS label,
        COALESCE(h.relation_to_head, b.relation_to_head) AS relation_to_head,
-       CASE WHEN h.label IS NOT NULL THEN 'hukou' WHEN b.label IS NOT NULL THEN b.source ELSE 'self' END AS source
+       CASE WHEN h.label IS NOT NULL THEN 'hukou'
+            WHEN b.label IS NOT NULL THEN b.source ELSE 'self' END AS source
 FROM persons p LEFT JOIN hukou h USING (person_id) LEFT JOIN by_ref b USING (person_id);
 CREATE INDEX ON person_household (person_id);
 ANALYZE person_household
@@ -282,13 +331,17 @@ def _resolve_households(conn: Connection, run_id: int) -> dict:
     for stmt in HOUSEHOLD_SQL.split(";"):
         if stmt.strip():
             conn.exec_driver_sql(stmt)
-    figures = stable_ids.assign(conn, stable_ids.HOUSEHOLD, "person_household", "linkage.membership",
-                                "person_id", run_id)
+    figures = stable_ids.assign(
+        conn, stable_ids.HOUSEHOLD, "person_household", "linkage.membership", "person_id", run_id
+    )
     q = conn.exec_driver_sql
     q("TRUNCATE linkage.membership")
-    q("""INSERT INTO linkage.membership (person_id, household_id, relation_to_head, source, run_id)
+    q(
+        """INSERT INTO linkage.membership (person_id, household_id, relation_to_head, source, run_id)
          SELECT p.person_id, i.id, p.relation_to_head, p.source, %(r)s
-         FROM person_household p JOIN household_ids i ON i.label = p.label""", {"r": run_id})
+         FROM person_household p JOIN household_ids i ON i.label = p.label""",
+        {"r": run_id},
+    )
     q("""UPDATE linkage.crosswalk c SET household_id = m.household_id
          FROM linkage.membership m WHERE m.person_id = c.person_id""")
     figures["by_source"] = dict(q("SELECT source, count(*) FROM linkage.membership GROUP BY 1").all())

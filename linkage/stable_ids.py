@@ -19,9 +19,9 @@ from sqlalchemy import Connection
 
 @dataclass(frozen=True)
 class Entity:
-    name: str            # person | household
-    registry: str        # linkage.person / linkage.household
-    id_col: str          # person_id / household_id
+    name: str  # person | household
+    registry: str  # linkage.person / linkage.household
+    id_col: str  # person_id / household_id
     sequence: str
     prefix: str
 
@@ -30,7 +30,9 @@ PERSON = Entity("person", "linkage.person", "person_id", "linkage.person_seq", "
 HOUSEHOLD = Entity("household", "linkage.household", "household_id", "linkage.household_seq", "H")
 
 
-def assign(conn: Connection, entity: Entity, labels: str, previous: str, member_cols: str, run_id: int) -> dict:
+def assign(
+    conn: Connection, entity: Entity, labels: str, previous: str, member_cols: str, run_id: int
+) -> dict:
     """Create temp table `<entity>_ids(label, id)` for every label in `labels`.
 
     `labels` has columns (<member_cols>, label); `previous` has (<member_cols>, <id_col>).
@@ -56,30 +58,44 @@ def assign(conn: Connection, entity: Entity, labels: str, previous: str, member_
                 FROM (SELECT DISTINCT label FROM {labels}
                       WHERE label NOT IN (SELECT label FROM {e.name}_ids) ORDER BY label) s""").rowcount
     q(f"CREATE UNIQUE INDEX ON {e.name}_ids (label)")
-    q(f"INSERT INTO {e.registry} ({idc}, created_run) SELECT id, %(r)s FROM {e.name}_ids"
-      f" ON CONFLICT ({idc}) DO NOTHING", {"r": run_id})
-    q(f"""INSERT INTO linkage.id_event (run_id, entity, kind, old_id, new_id, records)
+    q(
+        f"INSERT INTO {e.registry} ({idc}, created_run) SELECT id, %(r)s FROM {e.name}_ids"
+        f" ON CONFLICT ({idc}) DO NOTHING",
+        {"r": run_id},
+    )
+    q(
+        f"""INSERT INTO linkage.id_event (run_id, entity, kind, old_id, new_id, records)
           SELECT %(r)s, '{e.name}', 'new', NULL, i.id, NULL FROM {e.name}_ids i
-          JOIN {e.registry} r ON r.{idc} = i.id AND r.created_run = %(r)s""", {"r": run_id})
-    merged = q(f"""WITH m AS (
+          JOIN {e.registry} r ON r.{idc} = i.id AND r.created_run = %(r)s""",
+        {"r": run_id},
+    )
+    merged = q(
+        f"""WITH m AS (
                      SELECT h.old_id, i.id AS survivor, h.n FROM {e.name}_home h
                      JOIN {e.name}_ids i ON i.label = h.label WHERE i.id <> h.old_id),
                    ev AS (INSERT INTO linkage.id_event (run_id, entity, kind, old_id, new_id, records)
                           SELECT %(r)s, '{e.name}', 'merge', old_id, survivor, n FROM m)
                    UPDATE {e.registry} r SET retired_run = %(r)s, surviving_id = m.survivor
-                   FROM m WHERE r.{idc} = m.old_id""", {"r": run_id}).rowcount
-    split = q(f"""INSERT INTO linkage.id_event (run_id, entity, kind, old_id, new_id, records)
+                   FROM m WHERE r.{idc} = m.old_id""",
+        {"r": run_id},
+    ).rowcount
+    split = q(
+        f"""INSERT INTO linkage.id_event (run_id, entity, kind, old_id, new_id, records)
                   SELECT %(r)s, '{e.name}', 'split', o.old_id, i.id, o.n
                   FROM {e.name}_overlap o JOIN {e.name}_ids i ON i.label = o.label
                   JOIN {e.name}_home h ON h.old_id = o.old_id AND h.label <> o.label
                   WHERE i.id <> o.old_id
                     AND NOT EXISTS (SELECT 1 FROM {e.name}_home h2 WHERE h2.old_id = i.id)""",
-              {"r": run_id}).rowcount
-    retired = q(f"""WITH gone AS (
+        {"r": run_id},
+    ).rowcount
+    retired = q(
+        f"""WITH gone AS (
                       UPDATE {e.registry} r SET retired_run = %(r)s
                       WHERE r.retired_run IS NULL AND r.created_run <> %(r)s
                         AND NOT EXISTS (SELECT 1 FROM {e.name}_ids i WHERE i.id = r.{idc})
                       RETURNING r.{idc})
                     INSERT INTO linkage.id_event (run_id, entity, kind, old_id)
-                    SELECT %(r)s, '{e.name}', 'retire', {idc} FROM gone""", {"r": run_id}).rowcount
+                    SELECT %(r)s, '{e.name}', 'retire', {idc} FROM gone""",
+        {"r": run_id},
+    ).rowcount
     return {"new": new, "kept": kept, "merged": merged, "split": split, "retired": retired}

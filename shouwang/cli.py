@@ -164,6 +164,87 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if not unbalanced else 1
 
 
+def cmd_link(args: argparse.Namespace) -> int:
+    from linkage.run import run_linkage
+    from shouwang.db import get_engine
+
+    report = run_linkage(get_engine(), full=args.full)
+    f = report.figures
+    table = Table(title=f"linkage run {report.run_id} ({report.mode})")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key in ("records", "profiles", "master_persons", "master_households"):
+        table.add_row(key, f"{f.get(key, 0):,}")
+    for key, value in f.get("persons", {}).items():
+        table.add_row(f"persons.{key}", f"{value:,}")
+    for key, value in f.get("crosswalk", {}).items():
+        table.add_row(f"crosswalk.{key}", f"{value:,}")
+    for key, value in f.get("person_ids", {}).items():
+        table.add_row(f"person ids {key}", f"{value:,}")
+    for key, value in f.get("seconds", {}).items():
+        table.add_row(f"seconds.{key}", f"{value}")
+    console.print(table)
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from linkage import steward
+    from shouwang.db import get_engine
+
+    with get_engine().begin() as conn:
+        if args.review_command == "list":
+            items = steward.review_items(conn, args.limit)
+            table = Table(title=f"review queue (top {len(items)})")
+            for col in ("item_id", "left", "right", "probability", "reason", "evidence"):
+                table.add_column(col)
+            for r in items.itertuples(index=False):
+                ev = ", ".join(f"{k}:{v['level']}({v['bits']:+.1f})" for k, v in sorted(r.evidence.items()))
+                table.add_row(str(r.item_id), f"{r.left_feed_id}/{r.left_record_key}",
+                              f"{r.right_feed_id}/{r.right_record_key}", str(r.probability), r.reason, ev)
+            console.print(table)
+        else:
+            steward.decide(conn, args.item_id, args.decision, args.steward, args.note)
+            console.print(f"item {args.item_id}: {args.decision} recorded; the next run applies it")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from linkage import steward
+    from shouwang.db import get_engine
+
+    with get_engine().connect() as conn:
+        try:
+            out = steward.explain(conn, args.person_id)
+        except KeyError as exc:
+            console.print(f"[red]{exc.args[0]}[/red]")
+            return 2
+    if out["person_id"] != out["asked"]:
+        console.print(f"{out['asked']} was retired; it lives on as {out['person_id']}")
+    table = Table(title=f"person {out['person_id']}: {len(out['records'])} records")
+    columns = ("dept/feed", "record", "method", "score", "id", "name", "birth", "village", "evidence (bits)")
+    for col in columns:
+        table.add_column(col)
+    for r in out["records"].itertuples(index=False):
+        ev = "" if not isinstance(r.evidence, dict) else ", ".join(
+            f"{k} {v['bits']:+.1f}" for k, v in sorted(r.evidence.items()) if v["level"] != -1)
+        table.add_row(f"{r.dept}/{r.feed}", r.record_key, r.method, str(r.score), f"{r.id_digits or ''}"
+                      f" ({r.id_status})", r.name or "", str(r.birth_date or ""), r.village_code or "", ev)
+    console.print(table)
+    for e in out["events"].itertuples(index=False):
+        console.print(f"run {e.run_id}: {e.kind} {e.old_id or ''} -> {e.new_id or ''}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from linkage.steward import export_xref
+    from shouwang.db import get_engine
+
+    with get_engine().connect() as conn:
+        n = export_xref(conn, Path(args.file))
+    console.print(f"{n:,} rows written to {args.file}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shouwang", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (never personal data)")
@@ -182,6 +263,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="parallel feed workers (default: 2)")
     p.add_argument("--feed", action="append", help="only this feed id (repeatable), e.g. gongan_huji")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("link", help="link staged records to master persons and households")
+    p.add_argument("--full", action="store_true", help="re-link everything (default: only what changed)")
+    p.set_defaults(func=cmd_link)
+
+    p = sub.add_parser("review", help="the steward review queue")
+    rsub = p.add_subparsers(dest="review_command", required=True)
+    r = rsub.add_parser("list", help="open items, most probable first")
+    r.add_argument("--limit", type=int, default=50)
+    r.set_defaults(func=cmd_review)
+    r = rsub.add_parser("decide", help="answer one item (kept for every later run)")
+    r.add_argument("item_id", type=int)
+    r.add_argument("decision", choices=["match", "non_match"])
+    r.add_argument("--steward", required=True, help="who decides (kept with the decision)")
+    r.add_argument("--note")
+    r.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("explain", help="a master person's records and the evidence of each link")
+    p.add_argument("person_id")
+    p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("export", help="export linkage results")
+    esub = p.add_subparsers(dest="export_command", required=True)
+    e = esub.add_parser("xref", help="dept, feed, record_key, person_id, household_id as CSV")
+    e.add_argument("file")
+    e.set_defaults(func=cmd_export)
 
     from shouwang.synth.cli import add_arguments
 

@@ -1,0 +1,93 @@
+"""Comparison levels on crafted pairs, one per identity-noise kind of the contract."""
+
+import numpy as np
+import pytest
+
+from linkage import compare
+from shouwang.staging.standardize.ids import check_digit
+
+
+def arr(*v):
+    return np.array(v, dtype=object)
+
+
+def valid_id(first17: str) -> str:
+    return first17 + check_digit(first17)
+
+
+BASE = valid_id("41132819850317201")
+
+
+@pytest.mark.parametrize(
+    "other, level",
+    [
+        (BASE, 3),  # same ID
+        (BASE[:17] + ("0" if BASE[17] != "0" else "1"), 3),  # typo in the check character
+        (BASE[:10] + "9" + BASE[11:], 2),  # one-digit typo
+        (BASE[:12] + BASE[13] + BASE[12] + BASE[14:], 2),  # neighbouring digits swapped
+        (valid_id("41132819850317202"), 2),  # the next sequence number differs by one digit
+        (valid_id("41132819790101123"), 0),  # somebody else
+        (None, -1),  # missing / Excel-mangled (dropped by staging)
+    ],
+)
+def test_id_number_levels(other, level):
+    assert compare.id_number(arr(BASE), arr(other))[0] == level
+
+
+def test_id_levels_use_area_normalised_keys():
+    # records.py keys both 412927... and 411328... as 411328 + the rest; equal keys compare equal
+    assert compare.id_number(arr("41132819850317201X"), arr("41132819850317201"))[0] == 3
+
+
+@pytest.mark.parametrize(
+    "a, b, pa, pb, level",
+    [
+        ("王秀英", "王秀英", "wangxiuying", "wangxiuying", 3),
+        ("王伟", "王玮", "wangwei", "wangwei", 2),  # homophone typo
+        ("刘桂兰", "刘贵兰", "liuguilan", "liuguilan", 2),
+        ("李秀荣", "李秀宋", "lixiurong", "lixiusong", 1),  # similar-shape typo, surname kept
+        ("阿依·古丽", "阿依古丽", "ayiguli", "ayigulix", 1),  # middle dot dropped
+        ("张伟", "李娜", "zhangwei", "lina", 0),
+        ("张伟", None, "zhangwei", None, -1),
+    ],
+)
+def test_name_levels(a, b, pa, pb, level):
+    assert compare.person_name(arr(a), arr(b), arr(pa), arr(pb))[0] == level
+
+
+@pytest.mark.parametrize(
+    "a, b, level",
+    [
+        ("1985-03-17", "1985-03-17", 3),
+        ("1985-03-07", "1985-07-03", 2),  # day and month swapped
+        ("1985-03-17", "1986-03-17", 1),
+        ("1985-03-17", "1990-11-02", 0),
+        ("1985-03-17", None, -1),
+    ],
+)
+def test_birth_date_levels(a, b, level):
+    assert compare.birth_date(arr(a), arr(b))[0] == level
+
+
+@pytest.mark.parametrize(
+    "a, b, level",
+    [
+        ("13812345678", "13812345678", 3),
+        ("13812345678", "13812345687", 2),
+        ("13812345678", "13812340678", 2),
+        ("13812345678", "13998765432", 0),
+        ("13812345678", None, -1),
+    ],
+)
+def test_phone_levels(a, b, level):
+    assert compare.phone(arr(a), arr(b))[0] == level
+
+
+def test_place_levels():
+    out = compare.place(
+        arr("411328203214", "411328203214", None, None),
+        arr("411328203214", "411328203299", None, "411328205001"),
+        arr(None, None, "411328203", None),
+        arr(None, None, None, None),
+    )
+    assert out.tolist() == [2, 1, -1, -1]
