@@ -149,11 +149,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if landing.exists():
         shutil.rmtree(landing)
     console.print(
-        f"[bold]1/2[/bold] generating a county of {args.households:,} households (seed {args.seed})"
+        f"[bold]1/3[/bold] generating a county of {args.households:,} households (seed {args.seed})"
     )
     summary = generate_county(households=args.households, seed=args.seed, out_dir=landing, truth_dir=truth)
     console.print(f"     {summary.persons:,} persons, {summary.total_rows:,} rows, {len(summary.rows)} feeds")
-    console.print("[bold]2/2[/bold] ingesting the landing zone")
+    console.print("[bold]2/3[/bold] ingesting the landing zone")
     report = home / "demo" / "ingest_report.json"
     reports = run_ingest(landing, report, None, None)
     unbalanced = [r for r in reports if not r.balanced]
@@ -161,7 +161,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"accounted: {sum(r.rows_read for r in reports):,} rows read in {len(reports)} files; "
         f"{'every row accounted for' if not unbalanced else f'{len(unbalanced)} files do NOT balance'}"
     )
+    console.print("[bold]3/3[/bold] linking records to master persons and households")
+    _demo_linkage(truth)
     return 0 if not unbalanced else 1
+
+
+def _demo_linkage(truth: Path) -> None:
+    """Link the demo county and score the result against the generator's truth."""
+    from linkage.db import frame
+    from linkage.evaluate import score_against_truth
+    from linkage.run import run_linkage
+    from shouwang.db import get_engine
+
+    engine = get_engine()
+    report = run_linkage(engine, full=True)
+    f = report.figures
+    console.print(
+        f"     {f['records']:,} records -> {f['master_persons']:,} persons, "
+        f"{f['master_households']:,} households; {f['persons']['review_items']:,} pairs for steward review"
+    )
+    with engine.connect() as conn:
+        xref = frame(conn, "SELECT dept, feed, record_key, person_id, household_id FROM linkage.crosswalk")
+    scores = score_against_truth(xref, truth)
+    for level in ("person", "household"):
+        s = scores[level]
+        console.print(
+            f"     {level} links vs truth: precision {s['precision']:.4f}, recall {s['recall']:.4f},"
+            f" F1 {s['f1']:.4f}"
+        )
 
 
 def cmd_link(args: argparse.Namespace) -> int:
