@@ -111,10 +111,11 @@ def birth_date(a, b) -> np.ndarray:
 
 
 def id_number(a, b) -> np.ndarray:
-    """ID numbers compared on the area-normalised first 17 characters.
+    """ID numbers compared on their first 17 characters.
 
-    3 identical (only the check character may differ: a typo there); 2 one digit differs or two
-    neighbouring digits are swapped (a typo that broke the check digit); 0 different; -1 missing.
+    3 identical (only the check character may differ: a typo there); 2 one digit differs, two
+    neighbouring digits are swapped (a typo that broke the check digit), or only the area code
+    differs between Tanghe's old and new codes (412927 / 411328); 0 different; -1 missing.
     """
     a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
     miss = _missing(a, b)
@@ -123,6 +124,17 @@ def id_number(a, b) -> np.ndarray:
     ndiff, swapped = char_edits(a17, b17, 17)
     out = np.zeros(len(a), dtype=np.int8)
     out[(ndiff == 1) | swapped] = 2
+    rest_a = np.array([v[6:] if v else None for v in a17], dtype=object)
+    rest_b = np.array([v[6:] if v else None for v in b17], dtype=object)
+    areas = {"411328", "412927"}
+    area_swap = np.array(
+        [
+            isinstance(x, str) and isinstance(y, str) and x[:6] != y[:6] and {x[:6], y[:6]} == areas
+            for x, y in zip(a17, b17, strict=True)
+        ],
+        dtype=bool,
+    )
+    out[area_swap & (rest_a == rest_b)] = 2
     out[ndiff == 0] = 3
     out[miss] = MISSING
     return out
@@ -141,23 +153,30 @@ def phone(a, b) -> np.ndarray:
 
 
 def place(village_a, village_b, township_a, township_b) -> np.ndarray:
-    """2 same village; 1 same township (village differs or unknown); 0 different township;
-    -1 nothing to compare."""
+    """3 same village; 2 same township, village known on one side only; 1 same township but
+    different villages; 0 different township; -1 nothing to compare.
+
+    "Village unknown" and "another village" are different evidence: a feed that only reports the
+    township (医保 canbao) says nothing against a match, a different village does.
+    """
     va, vb = np.asarray(village_a, dtype=object), np.asarray(village_b, dtype=object)
     ta, tb = np.asarray(township_a, dtype=object), np.asarray(township_b, dtype=object)
     # a village code starts with its township code: fill the township from it where missing
-    ta = np.where(
-        pd.isna(ta) & ~pd.isna(va), np.array([v[:9] if isinstance(v, str) else None for v in va]), ta
-    )
-    tb = np.where(
-        pd.isna(tb) & ~pd.isna(vb), np.array([v[:9] if isinstance(v, str) else None for v in vb]), tb
-    )
+    ta = np.where(pd.isna(ta) & ~pd.isna(va), _prefix(va, 9), ta)
+    tb = np.where(pd.isna(tb) & ~pd.isna(vb), _prefix(vb, 9), tb)
     out = np.full(len(va), MISSING, dtype=np.int8)
     has_t = ~_missing(ta, tb)
-    out[has_t] = np.where(ta[has_t] == tb[has_t], 1, 0)
     has_v = ~_missing(va, vb)
-    out[has_v & (va == vb)] = 2
+    same_t = has_t & (ta == tb)
+    out[has_t] = 0
+    out[same_t] = 2
+    out[same_t & has_v & (va != vb)] = 1
+    out[has_v & (va == vb)] = 3
     return out
+
+
+def _prefix(values: np.ndarray, n: int) -> np.ndarray:
+    return np.array([v[:n] if isinstance(v, str) else None for v in values], dtype=object)
 
 
 def jaro_winkler_levels(a, b, thresholds: tuple[float, ...] = (0.94, 0.85)) -> np.ndarray:

@@ -90,11 +90,12 @@ reps AS (
 SELECT r.id_key, n1.name, n2.name,
        CASE WHEN mod(substr(r.id_key, 17, 1)::int, 2) = 1 THEN 'M' ELSE 'F' END,
        to_date(substr(r.id_key, 7, 8), 'YYYYMMDD'),
-       t.township_code, v.village_code, p.phone, r.feed_id, r.record_key
+       t.township_code, v.village_code, v2.village_code, p.phone, r.feed_id, r.record_key
 FROM reps r
 LEFT JOIN names n1 ON n1.id_key = r.id_key AND n1.rk = 1
 LEFT JOIN names n2 ON n2.id_key = r.id_key AND n2.rk = 2
 LEFT JOIN villages v ON v.id_key = r.id_key AND v.rk = 1
+LEFT JOIN villages v2 ON v2.id_key = r.id_key AND v2.rk = 2
 LEFT JOIN townships t ON t.id_key = r.id_key AND t.rk = 1
 LEFT JOIN phones p ON p.id_key = r.id_key AND p.rk = 1;
 ANALYZE linkage.profile;
@@ -216,16 +217,31 @@ def compare_pairs(
         "name": name,
         "birth_date": compare.birth_date(L["birth_date"].to_numpy(), R["birth_date"].to_numpy()),
         "sex": compare.exact(L["sex"].to_numpy(), R["sex"].to_numpy()),
-        "place": compare.place(
-            L["village_code"].to_numpy(),
-            R["village_code"].to_numpy(),
-            L["township_code"].to_numpy(),
-            R["township_code"].to_numpy(),
-        ),
+        "place": _place(L, R, right_is_profile),
         "phone": compare.phone(L["phone"].to_numpy(), R["phone"].to_numpy()),
         "id": compare.id_number(L["id_digits"].to_numpy(), R["id_digits"].to_numpy()),
     }
     return pd.DataFrame(levels)
+
+
+def _place(L: pd.DataFrame, R: pd.DataFrame, right_is_profile: bool) -> np.ndarray:
+    """Place level against the profile's villages: people are registered in one village and
+    live, farm or hold an electricity account in another, so either of its two villages counts."""
+    level = compare.place(
+        L["village_code"].to_numpy(),
+        R["village_code"].to_numpy(),
+        L["township_code"].to_numpy(),
+        R["township_code"].to_numpy(),
+    )
+    if right_is_profile and "village2_code" in R:
+        second = compare.place(
+            L["village_code"].to_numpy(),
+            R["village2_code"].to_numpy(),
+            L["township_code"].to_numpy(),
+            R["township_code"].to_numpy(),
+        )
+        level = np.where(second == 3, second, level)
+    return level
 
 
 def name_frequencies(profiles: pd.DataFrame) -> tuple[pd.Series, pd.Series, int]:
@@ -252,12 +268,52 @@ def _tf(model_fields, left: pd.DataFrame, li: np.ndarray, freq: tuple[pd.Series,
 
 # ---------------------------------------------------------------- training -----------------------
 
+_LOO_FIELDS = ("name", "village_code", "township_code", "phone")
+
+
+def leave_one_out_profiles(conn: Connection, sample: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
+    """Each sampled record's own profile as it would be without that record.
+
+    Profiles are built from all records, the sampled ones included; comparing a record with a
+    profile it helped build would make agreement look more certain than it is for the records
+    that really need the model (those without an ID are never part of a profile).
+    """
+    out = own.copy()
+    conn.exec_driver_sql("DROP TABLE IF EXISTS pg_temp.tmp_keys")
+    conn.exec_driver_sql("CREATE TEMP TABLE tmp_keys (id_key text PRIMARY KEY)")
+    with conn.connection.dbapi_connection.cursor() as cur:
+        import io
+
+        buf = io.StringIO("\n".join(sample["id_key"].drop_duplicates().astype(str)) + "\n")
+        cur.copy_expert("COPY tmp_keys (id_key) FROM STDIN", buf)
+    rows = pd.DataFrame({"i": np.arange(len(sample)), "id_key": sample["id_key"].to_numpy()})
+    for field_name in _LOO_FIELDS:
+        counts = frame(
+            conn,
+            f"SELECT r.id_key, r.{field_name} AS v, count(*) AS n FROM linkage.record r"
+            f" JOIN tmp_keys k USING (id_key) WHERE r.{field_name} IS NOT NULL GROUP BY 1, 2",
+        )
+        merged = rows.merge(counts, on="id_key")
+        merged["n"] = merged["n"] - (merged["v"].to_numpy() == sample[field_name].to_numpy()[merged["i"]])
+        merged = merged[merged["n"] > 0].sort_values(["i", "n", "v"], ascending=[True, False, True])
+        merged["rank"] = merged.groupby("i").cumcount()
+        first = merged[merged["rank"] == 0].set_index("i")["v"]
+        out[field_name] = first.reindex(np.arange(len(sample))).to_numpy(dtype=object)
+        if field_name in ("name", "village_code"):
+            second = merged[merged["rank"] == 1].set_index("i")["v"]
+            second_col = "name2" if field_name == "name" else "village2_code"
+            out[second_col] = second.reindex(np.arange(len(sample))).to_numpy(dtype=object)
+    out["pinyin"] = _pinyin(out["name"])
+    out["pinyin2"] = _pinyin(out["name2"])
+    return out
+
 
 def train(conn: Connection, profiles: pd.DataFrame, settings: PersonSettings) -> tuple[FSModel, dict]:
     """Estimate m/u on this night's data with the ID number as the teacher.
 
     Records that do have a valid ID are compared, as if their ID were missing, with their own
-    profile (matching pairs: m) and with random profiles (non-matching pairs: u); recordlinkage's
+    profile rebuilt without them (leave-one-out, so a record never agrees with itself: matching
+    pairs, m) and with random profiles (non-matching pairs, u); recordlinkage's
     naive Bayes classifier counts the levels. Neither side goes through blocking, so m and u are
     not biased by it. The ID field's own m comes from how often IDs arrive broken (the share of
     bad check digits), its u from the random pairs. The prior is one in the number of profiles:
@@ -272,10 +328,19 @@ def train(conn: Connection, profiles: pd.DataFrame, settings: PersonSettings) ->
     real = prepare_records(sample)
     pos_of = pd.Series(np.arange(len(profiles)), index=profiles["id_key"].to_numpy())
     own = pos_of.reindex(sample["id_key"].to_numpy()).to_numpy()
-    li = np.concatenate([np.arange(len(sample)), np.repeat(np.arange(len(sample)), 2)])
-    pi = np.concatenate([own, rng.integers(0, len(profiles), 2 * len(sample))])
-    is_match = profiles["id_key"].to_numpy()[pi] == sample["id_key"].to_numpy()[li]
-    levels = compare_pairs(hidden, profiles, li, pi).drop(columns=["id"])
+    own_loo = leave_one_out_profiles(conn, sample, profiles.iloc[own].reset_index(drop=True))
+    n = len(sample)
+    rand = rng.integers(0, len(profiles), 2 * n)
+    rand = rand[
+        profiles["id_key"].to_numpy()[rand] != sample["id_key"].to_numpy()[np.repeat(np.arange(n), 2)]
+    ]
+    li_rand = np.repeat(np.arange(n), 2)[: len(rand)]
+    match_levels = compare_pairs(hidden, own_loo, np.arange(n), np.arange(n))
+    non_levels = compare_pairs(hidden, profiles, li_rand, rand)
+    levels = pd.concat([match_levels, non_levels], ignore_index=True).drop(columns=["id"])
+    is_match = np.concatenate([np.ones(n, bool), np.zeros(len(rand), bool)])
+    li = np.concatenate([np.arange(n), li_rand])
+    pi = np.concatenate([own, rand])
     model = fit_supervised(levels, is_match)
     id_levels = compare.id_number(
         real["id_digits"].to_numpy()[li[~is_match]], profiles["id_digits"].to_numpy()[pi[~is_match]]
@@ -342,6 +407,29 @@ def assignment_probability(
     return shifted / denom
 
 
+def estimate_share(
+    li: np.ndarray, total_bits: np.ndarray, n_profiles: int, start: float, iterations: int = 30
+) -> float:
+    """EM for the prior that a record with candidates belongs to one of the profiles at all.
+
+    Starts at the configured value and moves to what the night's candidates say: the mean
+    posterior that a record's person is among its candidates.
+    """
+    if len(li) == 0:
+        return start
+    share = start
+    records = np.unique(li)
+    for _ in range(iterations):
+        p = assignment_probability(li, total_bits, n_profiles, share)
+        placed = pd.Series(p).groupby(li).sum().reindex(records).to_numpy()
+        new = float(np.clip(placed.mean(), 0.5, 0.999))
+        if abs(new - share) < 1e-4:
+            share = new
+            break
+        share = new
+    return share
+
+
 @dataclass
 class PersonResult:
     placed: pd.DataFrame  # left position -> profile position, probability, weight, method
@@ -369,40 +457,41 @@ def resolve(
     left = prepare_records(records)
     right, pos = _blocking_side(profiles)
     freq = name_frequencies(profiles)
-    best_parts = []
-    n_pairs = 0
+    parts = []
     for chunk in candidate_pairs(left, right, list(settings.rules), settings.chunk_rows):
-        li = chunk["l"].to_numpy()
-        pi = pos[chunk["r"].to_numpy()]
-        pairs = pd.DataFrame({"l": li, "p": pi}).drop_duplicates()
+        pairs = pd.DataFrame({"l": chunk["l"].to_numpy(), "p": pos[chunk["r"].to_numpy()]}).drop_duplicates()
         li, pi = pairs["l"].to_numpy(), pairs["p"].to_numpy()
-        n_pairs += len(li)
-        levels, weights, total, prob = score(model, left, profiles, li, pi, freq)
-        scored = pd.DataFrame(
-            {
-                "l": li,
-                "p": pi,
-                "weight": total,
-                "probability": assignment_probability(li, total, len(profiles), settings.share_with_profile),
-            }
-        )
-        scored = scored.sort_values(["l", "probability"], ascending=[True, False])
-        scored["rank"] = scored.groupby("l").cumcount()
-        top = scored[scored["rank"] == 0].set_index("l")
-        second = scored[scored["rank"] == 1].set_index("l")["probability"]
-        top = top.assign(second=second.reindex(top.index).fillna(0.0))
-        # evidence for the top pair of each record
-        row_of = pd.Series(np.arange(len(li)), index=pd.MultiIndex.from_arrays([li, pi]))
-        rows = row_of.reindex(
-            pd.MultiIndex.from_arrays([top.index.to_numpy(), top["p"].to_numpy()])
-        ).to_numpy()
-        top["evidence"] = [_evidence(levels, weights, int(r)) for r in rows]
-        best_parts.append(top.reset_index())
-    best = (
-        pd.concat(best_parts, ignore_index=True)
-        if best_parts
-        else pd.DataFrame(columns=["l", "p", "weight", "probability", "second", "evidence"])
+        levels, weights, total, _ = score(model, left, profiles, li, pi, freq)
+        parts.append((li, pi, total, levels, weights.astype(np.float32)))
+    if parts:
+        li = np.concatenate([p[0] for p in parts])
+        pi = np.concatenate([p[1] for p in parts])
+        total = np.concatenate([p[2] for p in parts])
+        levels = pd.concat([p[3] for p in parts], ignore_index=True)
+        weights = pd.concat([p[4] for p in parts], ignore_index=True)
+    else:
+        li = pi = np.zeros(0, dtype=np.int64)
+        total = np.zeros(0)
+        levels = weights = pd.DataFrame()
+    n_pairs = len(li)
+    share = estimate_share(li, total, len(profiles), settings.share_with_profile)
+    scored = pd.DataFrame(
+        {
+            "l": li,
+            "p": pi,
+            "weight": total,
+            "row": np.arange(len(li)),
+            "probability": assignment_probability(li, total, len(profiles), share),
+        }
     )
+    scored = scored.sort_values(["l", "probability"], ascending=[True, False])
+    scored["rank"] = scored.groupby("l").cumcount()
+    top = scored[scored["rank"] == 0].set_index("l")
+    second = scored[scored["rank"] == 1].set_index("l")["probability"]
+    top = top.assign(second=second.reindex(top.index).fillna(0.0))
+    # evidence (per-field level and weight) for the best pair of each record
+    top["evidence"] = [_evidence(levels, weights, int(r)) for r in top["row"]]
+    best = top.reset_index()
     # steward decisions on (record, profile representative) pairs
     forced: dict[int, int] = {}
     forbidden: set[tuple[int, int]] = set()
@@ -444,6 +533,7 @@ def resolve(
     uu = _link_unplaced(left.iloc[rest].reset_index(drop=True), model, settings, freq)
     uu["l"] = rest[uu["l"].to_numpy()] if len(uu) else uu["l"]
     figures = {
+        "share_with_profile": round(share, 4),
         "unresolved_records": int(len(left)),
         "candidate_pairs": int(n_pairs),
         "placed_probabilistic": int((placed["method"] == "probabilistic").sum()),

@@ -23,18 +23,13 @@ HOUSEHOLD_REF_FIELDS = (
 
 
 def id_key_sql(col: str, status_col: str) -> str:
-    """The deterministic key of a valid/converted ID: area-normalised first 17 characters.
+    """The deterministic key of a valid/converted ID: its first 17 characters (the 18th is implied).
 
-    People registered before 1994 may carry 412927 (old Nanyang Prefecture) instead of 411328;
-    the check digit then differs, so the key leaves it out (it is implied by the 17 digits).
+    The old area code 412927 (Nanyang Prefecture, before 1994) is kept as it is: a person's ID
+    does not change when the county is renumbered, and 412927... and 411328... with the same other
+    digits are two different people. (An old/new area swap is a near miss for the ID comparison.)
     """
-    return f"CASE WHEN {status_col} IN ('valid', 'converted_15') THEN {_area_norm(col)} END"
-
-
-def _area_norm(col: str) -> str:
-    return (
-        f"CASE WHEN left({col}, 6) = '412927' THEN '411328' || substr({col}, 7, 11) ELSE left({col}, 17) END"
-    )
+    return f"CASE WHEN {status_col} IN ('valid', 'converted_15') THEN left({col}, 17) END"
 
 
 def linked_feeds(registry: Registry) -> list[Feed]:
@@ -72,11 +67,7 @@ def select_sql(feed: Feed, where: str = "TRUE") -> str:
         "record_key": "record_key",
         "row_hash": "row_hash",
         "id_key": id_key_sql("id_number", "id_number_status") if id_col else "NULL::text",
-        "id_digits": (
-            f"CASE WHEN length(id_number) = 18 THEN {_area_norm('id_number')} || right(id_number, 1) END"
-            if id_col
-            else "NULL::text"
-        ),
+        "id_digits": ("CASE WHEN length(id_number) = 18 THEN id_number END" if id_col else "NULL::text"),
         "id_status": "id_number_status" if id_col else "NULL::text",
         "name": "name" if has("name") else "NULL::text",
         "sex": "sex" if has("sex") else "NULL::text",

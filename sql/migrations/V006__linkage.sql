@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS linkage.profile (
     birth_date      date,
     township_code   text,
     village_code    text,
+    village2_code   text,          -- second most frequent village (hukou vs where they live)
     phone           text,
     rep_feed_id     text NOT NULL, -- a record standing for the profile in review items
     rep_record_key  text NOT NULL

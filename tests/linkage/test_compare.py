@@ -34,9 +34,9 @@ def test_id_number_levels(other, level):
     assert compare.id_number(arr(BASE), arr(other))[0] == level
 
 
-def test_id_levels_use_area_normalised_keys():
-    # records.py keys both 412927... and 411328... as 411328 + the rest; equal keys compare equal
-    assert compare.id_number(arr("41132819850317201X"), arr("41132819850317201"))[0] == 3
+def test_old_and_new_area_codes_are_a_near_miss_not_the_same_id():
+    old = valid_id("41292719850317201")
+    assert compare.id_number(arr(old), arr(BASE))[0] == 2
 
 
 @pytest.mark.parametrize(
@@ -85,9 +85,11 @@ def test_phone_levels(a, b, level):
 
 def test_place_levels():
     out = compare.place(
-        arr("411328203214", "411328203214", None, None),
-        arr("411328203214", "411328203299", None, "411328205001"),
-        arr(None, None, "411328203", None),
-        arr(None, None, None, None),
+        arr("411328203214", "411328203214", None, None, "411328203214", None),
+        arr("411328203214", "411328203299", None, "411328205001", None, None),
+        arr(None, None, "411328203", None, None, "411328203"),
+        arr(None, None, None, None, "411328203", "411328204"),
     )
-    assert out.tolist() == [2, 1, -1, -1]
+    # same village; another village of the same township; nothing to compare (twice); village
+    # known on one side only, same township; different township
+    assert out.tolist() == [3, 1, -1, -1, 2, 0]
