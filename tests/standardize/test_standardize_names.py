@@ -146,6 +146,14 @@ def test_split_first_for_multi_owner_cells():
     assert rest.tolist() == ["张斌", "张艳红", None, None, "乙、丙"]
 
 
+def test_split_first_keeps_positions_when_the_subject_has_no_id():
+    # 不动产 co-owners: "、411328..." means the first owner (the subject) has no ID; the second
+    # owner's ID must not become the subject's
+    first, rest = split_first(pd.Series(["、411328197004176663", "41292719630529421X、"], dtype=object))
+    assert first.tolist() == [None, "41292719630529421X"]
+    assert rest.tolist() == ["411328197004176663", None]
+
+
 def test_100k_rows_match_scalar_cleaning():
     rng = np.random.default_rng(3)
     n = 100_000

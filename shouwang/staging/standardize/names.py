@@ -163,9 +163,11 @@ def split_first(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     The registry's names/ids column types list co-owners in one cell; the first is the subject.
     """
     codes, uniques = factorize(raw)
-    parts = [[p for p in _SEPARATORS.split(u.strip()) if p] for u in uniques.tolist()]
-    first = object_array([p[0] if p else None for p in parts])
-    rest = object_array(["、".join(p[1:]) or None for p in parts])
+    # Positions matter: "、411328..." is a row whose subject has no ID and whose co-owner has
+    # one; dropping the empty part would hand the co-owner's ID to the subject.
+    parts = [_SEPARATORS.split(u.strip()) for u in uniques.tolist()]
+    first = object_array([p[0] or None for p in parts])
+    rest = object_array(["、".join(x for x in p[1:] if x) or None for p in parts])
     return (
         pd.Series(expand(codes, first, None), index=raw.index, name=raw.name),
         pd.Series(expand(codes, rest, None), index=raw.index, name=raw.name),
