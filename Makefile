@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup demo test lint bench-ingest clean
+.PHONY: setup demo test lint bench-ingest bench-link clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: setup
 
 bench-ingest: setup    ## ingest benchmark on a generated 450k-household county (see docs/benchmarks.md)
 	$(BIN)/python -m benchmarks.ingest_benchmark
+
+bench-link: setup      ## linkage benchmark: 450k county full + incremental, Splink 5 side by side
+	$(BIN)/pip install -q -c constraints.txt -e ".[bench]"
+	$(BIN)/python -m benchmarks.link_benchmark
 
 clean:
 	rm -rf var .pytest_cache

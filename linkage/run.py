@@ -186,13 +186,13 @@ def _write_labels(conn: Connection, unresolved_labels: pd.DataFrame, mode: str) 
     _copy_frame(conn, "tmp_label", unresolved_labels)
     q("""INSERT INTO tmp_label SELECT feed_id, record_key, 'K' || id_key, 1.0, 'deterministic'
          FROM linkage.record WHERE id_key IS NOT NULL""")
+    # the label each of yesterday's persons carries tonight (its ID key), for the two rules below
+    q("""CREATE TEMP TABLE person_key ON COMMIT DROP AS
+         SELECT c.person_id, 'K' || min(r.id_key) AS label
+         FROM linkage.crosswalk c JOIN linkage.record r USING (feed_id, record_key)
+         WHERE r.id_key IS NOT NULL GROUP BY c.person_id""")
     if mode == "incremental":
-        # records without a usable ID that did not change keep their person: label them with
-        # the label their person carries tonight (its ID key), or their person id itself
-        q("""CREATE TEMP TABLE person_key ON COMMIT DROP AS
-             SELECT c.person_id, 'K' || min(r.id_key) AS label
-             FROM linkage.crosswalk c JOIN linkage.record r USING (feed_id, record_key)
-             WHERE r.id_key IS NOT NULL GROUP BY c.person_id""")
+        # records without a usable ID that did not change keep their person
         q("""INSERT INTO tmp_label
              SELECT r.feed_id, r.record_key, COALESCE(k.label, 'P' || c.person_id), c.score, c.method
              FROM linkage.record r
@@ -201,6 +201,17 @@ def _write_labels(conn: Connection, unresolved_labels: pd.DataFrame, mode: str) 
              WHERE r.id_key IS NULL
                AND NOT EXISTS (SELECT 1 FROM tmp_changed t
                                WHERE t.feed_id = r.feed_id AND t.record_key = r.record_key)""")
+    # History: a department's record key is stable across its deliveries. A record that matched
+    # no profile tonight (its ID was blanked, say) but belonged to a person before, and still
+    # carries one of that person's names, stays with that person.
+    q("""UPDATE tmp_label t SET label = k.label, method = 'history', score = NULL
+         FROM linkage.crosswalk c
+         JOIN person_key k ON k.person_id = c.person_id
+         JOIN linkage.profile p ON 'K' || p.id_key = k.label
+         JOIN linkage.record r ON r.name IN (p.name, p.name2)
+         WHERE t.method = 'singleton'
+           AND c.feed_id = t.feed_id AND c.record_key = t.record_key
+           AND r.feed_id = t.feed_id AND r.record_key = t.record_key""")
     q("CREATE INDEX ON tmp_label (feed_id, record_key)")
     q("ANALYZE tmp_label")
 

@@ -79,7 +79,11 @@ CREATE TABLE IF NOT EXISTS linkage.crosswalk (
     person_id     text NOT NULL,
     household_id  text,
     score         double precision,   -- match probability of the link that placed the record (1 = deterministic)
-    method        text NOT NULL CHECK (method IN ('deterministic', 'probabilistic', 'steward', 'singleton')),
+    -- deterministic: valid ID key; probabilistic: Fellegi-Sunter; steward: a steward's decision;
+    -- history: the record's key belonged to this person before and the name still agrees;
+    -- singleton: nothing else found, a person of its own
+    method        text NOT NULL
+                  CHECK (method IN ('deterministic', 'probabilistic', 'steward', 'history', 'singleton')),
     run_id        bigint NOT NULL,
     PRIMARY KEY (feed_id, record_key)
 );
