@@ -136,3 +136,30 @@ def load_feed(feed_id: str, landing_dir: str | None = None, *, skip_if_unchanged
             f" {counts['resent_files']} already loaded)"
         )
     return counts
+
+
+def link_records(full: bool = False) -> dict:
+    """Run person and household linkage over the staged records; returns counts only.
+
+    Incremental by default (only new and changed records are compared; everything else keeps its
+    ids); ``full`` re-links everything and gives the same ids on unchanged data. Safe to retry: a
+    failed run rolls back in one transaction and the next try starts from the same state.
+    """
+    from linkage.run import run_linkage
+    from shouwang.db import get_engine
+
+    report = run_linkage(get_engine(), full=full)
+    f = report.figures
+    counts = {
+        "run_id": report.run_id,
+        "mode": report.mode,
+        "records": f["records"],
+        "master_persons": f["master_persons"],
+        "master_households": f["master_households"],
+        "review_items": f["persons"]["review_items"],
+        "crosswalk": f["crosswalk"],
+        "person_ids": {k: v for k, v in f["person_ids"].items()},
+        "seconds": f["seconds"],
+    }
+    log.info("linkage run %s (%s): %s", report.run_id, report.mode, counts)
+    return counts
