@@ -115,7 +115,8 @@ def id_number(a, b) -> np.ndarray:
 
     3 identical (only the check character may differ: a typo there); 2 one digit differs, two
     neighbouring digits are swapped (a typo that broke the check digit), or only the area code
-    differs between Tanghe's old and new codes (412927 / 411328); 0 different; -1 missing.
+    differs between Tanghe's old and new codes (412927 / 411328); 1 the leading digits an
+    Excel-mangled number kept (12 to 16 of them) agree; 0 different; -1 missing.
     """
     a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
     miss = _missing(a, b)
@@ -135,6 +136,19 @@ def id_number(a, b) -> np.ndarray:
         dtype=bool,
     )
     out[area_swap & (rest_a == rest_b)] = 2
+    # an Excel-mangled ID that kept its leading digits: a prefix (area, birth date, ...) agreeing
+    la = np.array([len(v) if isinstance(v, str) else 0 for v in a], dtype=np.int64)
+    lb = np.array([len(v) if isinstance(v, str) else 0 for v in b], dtype=np.int64)
+    prefix = ((la >= 12) & (la < 17)) | ((lb >= 12) & (lb < 17))
+    if prefix.any():
+        agrees = np.array(
+            [
+                isinstance(x, str) and isinstance(y, str) and (x.startswith(y) or y.startswith(x))
+                for x, y in zip(a[prefix], b[prefix], strict=True)
+            ],
+            dtype=bool,
+        )
+        out[prefix] = np.where(agrees, 1, 0)
     out[ndiff == 0] = 3
     out[miss] = MISSING
     return out

@@ -200,7 +200,13 @@ def _blocking_side(profiles: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def compare_pairs(
-    left: pd.DataFrame, right: pd.DataFrame, li: np.ndarray, ri: np.ndarray, right_is_profile: bool = True
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    li: np.ndarray,
+    ri: np.ndarray,
+    right_is_profile: bool = True,
+    slots: FeedSlots | None = None,
+    leave_one_out: bool = False,
 ) -> pd.DataFrame:
     """Comparison levels for pairs (left position li, right position ri)."""
     L = left.iloc[li]
@@ -220,8 +226,69 @@ def compare_pairs(
         "place": _place(L, R, right_is_profile),
         "phone": compare.phone(L["phone"].to_numpy(), R["phone"].to_numpy()),
         "id": compare.id_number(L["id_digits"].to_numpy(), R["id_digits"].to_numpy()),
+        "feed_slot": (
+            slots.level(L["feed_id"].to_numpy(), np.asarray(ri), leave_one_out)
+            if slots is not None and right_is_profile
+            else np.full(len(li), compare.MISSING, dtype=np.int8)
+        ),
     }
     return pd.DataFrame(levels)
+
+
+@dataclass
+class FeedSlots:
+    """How many records each profile already has in each one-record-per-person feed.
+
+    In a feed that holds one record per person (a pension account, an insurance enrolment, a
+    hukou entry), a record without an ID is unlikely to belong to a person who already has a
+    record there. Which feeds are like that is read from the data (ID keys are unique in them).
+    """
+
+    columns: dict[str, int]
+    counts: np.ndarray  # (profiles, feeds) uint8
+
+    def level(self, feed_ids: np.ndarray, profile_pos: np.ndarray, leave_one_out: bool = False) -> np.ndarray:
+        """1 the person has no record in this feed yet; 0 it has; -1 the feed allows several."""
+        out = np.full(len(feed_ids), compare.MISSING, dtype=np.int8)
+        col = pd.Series(feed_ids).map(self.columns).to_numpy(dtype=float)
+        ok = ~np.isnan(col)
+        if ok.any():
+            c = self.counts[np.asarray(profile_pos)[ok], col[ok].astype(np.int64)].astype(np.int64)
+            out[ok] = np.where(c - int(leave_one_out) > 0, 0, 1)
+        return out
+
+
+def load_feed_slots(
+    conn: Connection,
+    profiles: pd.DataFrame,
+    feeds: list[str] | None = None,
+    max_duplicate_share: float = 0.01,
+) -> FeedSlots:
+    """Feeds where ID keys are (nearly) unique, and each profile's record count in them."""
+    where = "AND feed_id = ANY(%(f)s)" if feeds is not None else ""
+    params = {"f": list(feeds)} if feeds is not None else None
+    unique = frame(
+        conn,
+        "SELECT feed_id FROM linkage.record WHERE id_key IS NOT NULL "
+        + where
+        + " GROUP BY feed_id HAVING count(*) >= 50"
+        f" AND count(DISTINCT id_key) >= (1 - {max_duplicate_share}) * count(*)",
+        params,
+    )["feed_id"].tolist()
+    columns = {f: i for i, f in enumerate(sorted(unique))}
+    counts = np.zeros((len(profiles), max(len(columns), 1)), dtype=np.uint8)
+    if columns:
+        rows = frame(
+            conn,
+            "SELECT id_key, feed_id, least(count(*), 255) AS n FROM linkage.record"
+            " WHERE id_key IS NOT NULL AND feed_id = ANY(%(f)s) GROUP BY 1, 2",
+            {"f": list(columns)},
+        )
+        pos = pd.Series(np.arange(len(profiles)), index=profiles["id_key"].to_numpy())
+        p = pos.reindex(rows["id_key"].to_numpy()).to_numpy()
+        ok = ~np.isnan(p)
+        counts[p[ok].astype(np.int64), rows["feed_id"].map(columns).to_numpy()[ok]] = rows["n"].to_numpy()[ok]
+    return FeedSlots(columns, counts)
 
 
 def _place(L: pd.DataFrame, R: pd.DataFrame, right_is_profile: bool) -> np.ndarray:
@@ -335,8 +402,10 @@ def train(conn: Connection, profiles: pd.DataFrame, settings: PersonSettings) ->
         profiles["id_key"].to_numpy()[rand] != sample["id_key"].to_numpy()[np.repeat(np.arange(n), 2)]
     ]
     li_rand = np.repeat(np.arange(n), 2)[: len(rand)]
+    slots = load_feed_slots(conn, profiles)
     match_levels = compare_pairs(hidden, own_loo, np.arange(n), np.arange(n))
-    non_levels = compare_pairs(hidden, profiles, li_rand, rand)
+    match_levels["feed_slot"] = slots.level(hidden["feed_id"].to_numpy(), own, leave_one_out=True)
+    non_levels = compare_pairs(hidden, profiles, li_rand, rand, slots=slots)
     levels = pd.concat([match_levels, non_levels], ignore_index=True).drop(columns=["id"])
     is_match = np.concatenate([np.ones(n, bool), np.zeros(len(rand), bool)])
     li = np.concatenate([np.arange(n), li_rand])
@@ -346,15 +415,23 @@ def train(conn: Connection, profiles: pd.DataFrame, settings: PersonSettings) ->
         real["id_digits"].to_numpy()[li[~is_match]], profiles["id_digits"].to_numpy()[pi[~is_match]]
     )
     n_non = max(len(id_levels), 1)
-    u_id = {lv: max(float((id_levels == lv).sum()) / n_non, 1e-8) for lv in (0, 2, 3)}
+    u_id = {lv: max(float((id_levels == lv).sum()) / n_non, 1e-8) for lv in (0, 2, 3)}  # 1: below
     u_id[-1] = 1.0
     stats = conn.exec_driver_sql(
         "SELECT count(*) FILTER (WHERE id_status IN ('valid', 'converted_15')),"
-        " count(*) FILTER (WHERE id_status = 'bad_checksum'), count(*) FILTER (WHERE id_digits IS NOT NULL)"
+        " count(*) FILTER (WHERE id_status IN ('bad_checksum', 'malformed') AND length(id_digits) = 18),"
+        " count(*) FILTER (WHERE length(id_digits) < 17), count(*) FILTER (WHERE id_digits IS NOT NULL)"
         " FROM linkage.record"
     ).one()
-    n18 = max(stats[2], 1)
-    m_id = {3: stats[0] / n18, 2: max(stats[1] / n18, 1e-4), 0: 1e-4, -1: 1.0}
+    n_ids = max(stats[3], 1)
+    m_id = {
+        3: stats[0] / n_ids,
+        2: max(stats[1] / n_ids, 1e-4),
+        1: max(stats[2] / n_ids, 1e-4),
+        0: 1e-4,
+        -1: 1.0,
+    }
+    u_id = {**u_id, 1: max(float((id_levels == 1).sum()) / n_non, 1e-6)}
     model = override_field(model, "id", m_id, u_id)
     model = FSModel(m=model.m, u=model.u, prior=1.0 / len(profiles), fields=model.fields)
     # blocking recall: share of the sampled records whose own profile the (non-ID) rules reach
@@ -383,8 +460,9 @@ def score(
     ri,
     freq: pd.Series,
     right_is_profile: bool = True,
+    slots: FeedSlots | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
-    levels = compare_pairs(left, right, li, ri, right_is_profile)[list(model.fields)]
+    levels = compare_pairs(left, right, li, ri, right_is_profile, slots=slots)[list(model.fields)]
     weights = model.weights(levels, _tf(model.fields, left, li, freq))
     total = weights.sum(axis=1).to_numpy()
     return levels, weights, total, model.probability(total)
@@ -452,6 +530,7 @@ def resolve(
     model: FSModel,
     settings: PersonSettings,
     decisions: pd.DataFrame | None = None,
+    slots: FeedSlots | None = None,
 ) -> PersonResult:
     """Place records without a usable ID with profiles, queue the grey zone, group the rest."""
     left = prepare_records(records)
@@ -461,7 +540,7 @@ def resolve(
     for chunk in candidate_pairs(left, right, list(settings.rules), settings.chunk_rows):
         pairs = pd.DataFrame({"l": chunk["l"].to_numpy(), "p": pos[chunk["r"].to_numpy()]}).drop_duplicates()
         li, pi = pairs["l"].to_numpy(), pairs["p"].to_numpy()
-        levels, weights, total, _ = score(model, left, profiles, li, pi, freq)
+        levels, weights, total, _ = score(model, left, profiles, li, pi, freq, slots=slots)
         parts.append((li, pi, total, levels, weights.astype(np.float32)))
     if parts:
         li = np.concatenate([p[0] for p in parts])

@@ -32,6 +32,31 @@ def id_key_sql(col: str, status_col: str) -> str:
     return f"CASE WHEN {status_col} IN ('valid', 'converted_15') THEN left({col}, 17) END"
 
 
+_NORMALISED_RAW = (
+    "upper(regexp_replace(translate(id_number_raw, '０１２３４５６７８９ｘＸ', '0123456789xX'),"
+    " '[[:space:]''‘’`]', '', 'g'))"
+)
+
+
+def id_digits_sql() -> str:
+    """What an ID still tells when it is not valid, for the near-miss comparison.
+
+    - 18 characters (valid, or a typo that broke the check digit): the normalised value;
+    - malformed 18 digits (a typo that made the birth date impossible, e.g. month 18): the same;
+    - an Excel-mangled number that kept 12+ significant digits (4.12927195901065E+17): those
+      leading digits, a prefix (area code, birth date...) compared as such.
+    """
+    return (
+        "CASE WHEN length(id_number) = 18 THEN id_number"
+        f" WHEN id_number_status = 'malformed' AND {_NORMALISED_RAW} ~ '^[0-9]{{17}}[0-9X]$'"
+        f" THEN {_NORMALISED_RAW}"
+        " WHEN id_number_status = 'excel_mangled'"
+        " AND id_number_raw ~* '^[[:space:]]*[0-9][.][0-9]{11,}E[+]?17[[:space:]]*$'"
+        " THEN regexp_replace(split_part(upper(id_number_raw), 'E', 1), '[^0-9]', '', 'g')"
+        " END"
+    )
+
+
 def linked_feeds(registry: Registry) -> list[Feed]:
     """Feeds whose rows are about a person (or a household through the person named)."""
     return [
@@ -67,7 +92,7 @@ def select_sql(feed: Feed, where: str = "TRUE") -> str:
         "record_key": "record_key",
         "row_hash": "row_hash",
         "id_key": id_key_sql("id_number", "id_number_status") if id_col else "NULL::text",
-        "id_digits": ("CASE WHEN length(id_number) = 18 THEN id_number END" if id_col else "NULL::text"),
+        "id_digits": id_digits_sql() if id_col else "NULL::text",
         "id_status": "id_number_status" if id_col else "NULL::text",
         "name": "name" if has("name") else "NULL::text",
         "sex": "sex" if has("sex") else "NULL::text",

@@ -105,7 +105,8 @@ def run_linkage(
             figures["training"] = {k: v for k, v in training.items() if k != "model"}
         t = lap("training", t)
         unresolved = persons.load_unresolved(conn, only_changed=(mode == "incremental"))
-        result = persons.resolve(unresolved, profiles, model, settings, _decisions(conn))
+        slots = persons.load_feed_slots(conn, profiles, sorted(unresolved["feed_id"].unique()))
+        result = persons.resolve(unresolved, profiles, model, settings, _decisions(conn), slots)
         figures["persons"] = result.figures
         t = lap("probabilistic", t)
         labels = _record_labels(unresolved, profiles, result)

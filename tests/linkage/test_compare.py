@@ -93,3 +93,18 @@ def test_place_levels():
     # same village; another village of the same township; nothing to compare (twice); village
     # known on one side only, same township; different township
     assert out.tolist() == [3, 1, -1, -1, 2, 0]
+
+
+def test_excel_mangled_prefix_levels():
+    # 4.12927195901065E+17 kept 15 leading digits: area code, birth date and one more
+    assert compare.id_number(arr("412927195901065"), arr("41292719590106512"))[0] == 1
+    assert compare.id_number(arr("412927195901065"), arr("41292719590107512"))[0] == 0
+    # 4.11328E+17 keeps nothing usable: records.py leaves such values out (missing)
+    assert compare.id_number(arr(None), arr("41132819590106512"))[0] == -1
+
+
+def test_impossible_birth_date_typo_is_a_near_miss():
+    # staging calls 411328198818211185 malformed (month 18); one digit from a real ID
+    real = valid_id("41132819881021118")
+    assert compare.id_number(arr("411328198818211185"), arr(real[:17]))[0] in (0, 2)
+    assert compare.id_number(arr("41132819881821118" + real[17]), arr(real[:17]))[0] == 2
