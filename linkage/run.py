@@ -110,12 +110,13 @@ def run_linkage(
         figures["persons"] = result.figures
         t = lap("probabilistic", t)
         labels = _record_labels(unresolved, profiles, result)
-        _write_labels(conn, labels, mode)
+        _write_labels(conn, labels.drop(columns=["weak"]), mode)
         t = lap("labels", t)
         figures["person_ids"] = stable_ids.assign(
             conn, stable_ids.PERSON, "tmp_label", "linkage.crosswalk", "feed_id, record_key", run_id
         )
         _write_crosswalk(conn, registry, run_id)
+        figures["weak_link_persons"] = _flag_weak(conn, labels)
         _write_review_and_evidence(conn, unresolved, profiles, result, run_id)
         t = lap("person_ids", t)
         figures["households"] = _resolve_households(conn, run_id)
@@ -148,6 +149,7 @@ def _record_labels(
     label = np.empty(n, dtype=object)
     score = np.full(n, np.nan)
     method = np.full(n, "singleton", dtype=object)
+    weak = np.zeros(n, dtype=bool)
     keys = unresolved["feed_id"].astype(str) + ":" + unresolved["record_key"].astype(str)
     label[:] = "U" + keys.to_numpy(dtype=object)
     uu = result.uu_groups
@@ -157,6 +159,7 @@ def _record_labels(
         li = uu["l"].to_numpy()
         multi = sizes > 1
         label[li[multi]] = "U" + group_first.to_numpy(dtype=object)[multi]
+        weak[li[multi]] = uu["weak"].to_numpy(dtype=bool)[multi]
         score[li[multi]] = uu["probability"].to_numpy()[multi]
         method[li[multi]] = "probabilistic"
     placed = result.placed
@@ -172,6 +175,7 @@ def _record_labels(
             "label": label,
             "score": score,
             "method": method,
+            "weak": weak,
         }
     )
 
@@ -215,6 +219,20 @@ def _write_labels(conn: Connection, unresolved_labels: pd.DataFrame, mode: str) 
            AND r.feed_id = t.feed_id AND r.record_key = t.record_key""")
     q("CREATE INDEX ON tmp_label (feed_id, record_key)")
     q("ANALYZE tmp_label")
+
+
+def _flag_weak(conn: Connection, labels: pd.DataFrame) -> int:
+    """Flag persons made only of ID-less records held together by a chain of single links."""
+    q = conn.exec_driver_sql
+    q("DROP TABLE IF EXISTS pg_temp.tmp_weak")
+    q("CREATE TEMP TABLE tmp_weak (label text)")
+    weak = labels.loc[labels["weak"], ["label"]].drop_duplicates()
+    if len(weak):
+        _copy_frame(conn, "tmp_weak", weak)
+    q("UPDATE linkage.person SET flags = array_remove(flags, 'weak_link') WHERE 'weak_link' = ANY(flags)")
+    return q("""UPDATE linkage.person p SET flags = array_append(p.flags, 'weak_link')
+                FROM person_ids i JOIN tmp_weak w ON w.label = i.label
+                WHERE p.person_id = i.id""").rowcount
 
 
 def _write_crosswalk(conn: Connection, registry: Registry, run_id: int) -> None:

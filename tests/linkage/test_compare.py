@@ -108,3 +108,40 @@ def test_impossible_birth_date_typo_is_a_near_miss():
     real = valid_id("41132819881021118")
     assert compare.id_number(arr("411328198818211185"), arr(real[:17]))[0] in (0, 2)
     assert compare.id_number(arr("41132819881821118" + real[17]), arr(real[:17]))[0] == 2
+
+
+def test_unplaced_records_chained_by_single_links_are_flagged_weak():
+    """A-B share a phone (and a pinyin), B-C name and birth date, A-C only the pinyin: one person held
+    together by two single links, flagged for review; a pair that agrees on everything is not."""
+    import pandas as pd
+
+    from linkage.fs import FSModel
+    from linkage.persons import PersonSettings, _link_unplaced, name_frequencies, prepare_records
+
+    lv = {-1: 1.0, 0: 0.5, 1: 0.5, 2: 0.5, 3: 0.5}
+    m = {f: dict(lv) for f in ("name", "birth_date", "phone")}
+    u = {f: {-1: 1.0, 0: 0.999, 1: 1e-4, 2: 1e-4, 3: 1e-9} for f in ("name", "birth_date", "phone")}
+    for f in m:
+        m[f][0] = 1e-6
+    model = FSModel(m=m, u=u, prior=1e-6, fields=("name", "birth_date", "phone"))
+    rows = pd.DataFrame(
+        {
+            "feed_id": ["a", "b", "c", "d", "e"],
+            "record_key": ["1", "2", "3", "4", "5"],
+            "id_key": None,
+            "id_digits": None,
+            "id_status": "missing",
+            "name": ["张叁", "张三", "张三", "王五", "王五"],
+            "sex": None,
+            "birth_date": [None, "1980-01-02", "1980-01-02", "1970-05-05", "1970-05-05"],
+            "township_code": None,
+            "village_code": None,
+            "phone": ["13800000001", "13800000001", None, "13900000002", "13900000002"],
+        }
+    )
+    left = prepare_records(rows)
+    freq = name_frequencies(left.assign(pinyin=left["pinyin"]))
+    out = _link_unplaced(left, model, PersonSettings(), freq).set_index("l")
+    assert out.loc[0, "group"] == out.loc[1, "group"] == out.loc[2, "group"]
+    assert out.loc[[0, 1, 2], "weak"].all()
+    assert out.loc[3, "group"] == out.loc[4, "group"] and not out.loc[[3, 4], "weak"].any()
