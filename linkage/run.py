@@ -80,6 +80,9 @@ def run_linkage(
 
     with engine.begin() as conn:
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('shouwang.linkage'))")
+        # large grouping and hash joins over every record: give them memory, not temp files
+        conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
         previous = conn.exec_driver_sql(
             "SELECT count(*) FROM linkage.run WHERE status = 'succeeded'"
         ).scalar_one()
@@ -115,12 +118,14 @@ def run_linkage(
         figures["person_ids"] = stable_ids.assign(
             conn, stable_ids.PERSON, "tmp_label", "linkage.crosswalk", "feed_id, record_key", run_id
         )
-        _write_crosswalk(conn, registry, run_id)
+        _person_xref(conn)
         figures["weak_link_persons"] = _flag_weak(conn, labels)
-        _write_review_and_evidence(conn, unresolved, profiles, result, run_id)
         t = lap("person_ids", t)
         figures["households"] = _resolve_households(conn, run_id)
         t = lap("households", t)
+        _write_crosswalk(conn, registry, run_id)
+        _write_review_and_evidence(conn, unresolved, profiles, result, run_id)
+        t = lap("crosswalk", t)
         figures["crosswalk"] = dict(
             conn.exec_driver_sql("SELECT method, count(*) FROM linkage.crosswalk GROUP BY 1").all()
         )
@@ -235,7 +240,27 @@ def _flag_weak(conn: Connection, labels: pd.DataFrame) -> int:
                 WHERE p.person_id = i.id""").rowcount
 
 
+def _person_xref(conn: Connection) -> None:
+    """tmp_xref: every record with tonight's person id, score and method."""
+    q = conn.exec_driver_sql
+    q("DROP TABLE IF EXISTS pg_temp.tmp_xref")
+    q("""CREATE TEMP TABLE tmp_xref AS
+         SELECT l.feed_id, l.record_key, i.id AS person_id, l.score, l.method
+         FROM tmp_label l JOIN person_ids i ON i.label = l.label""")
+    q("CREATE INDEX ON tmp_xref (person_id)")
+    q("ANALYZE tmp_xref")
+
+
+_CROSSWALK_INDEXES = (
+    "ALTER TABLE linkage.crosswalk ADD CONSTRAINT crosswalk_pkey PRIMARY KEY (feed_id, record_key)",
+    "CREATE INDEX crosswalk_person ON linkage.crosswalk (person_id)",
+    "CREATE INDEX crosswalk_household ON linkage.crosswalk (household_id)",
+)
+
+
 def _write_crosswalk(conn: Connection, registry: Registry, run_id: int) -> None:
+    """Replace the crosswalk in one statement, indexes built once afterwards (within the run's
+    transaction: readers see the old crosswalk until the run commits)."""
     feeds = pd.DataFrame(
         [(f.feed_id, f.dept, f.feed) for f in registry.feeds], columns=["feed_id", "dept", "feed"]
     )
@@ -244,12 +269,21 @@ def _write_crosswalk(conn: Connection, registry: Registry, run_id: int) -> None:
     q("CREATE TEMP TABLE tmp_feeds (feed_id text PRIMARY KEY, dept text, feed text)")
     _copy_frame(conn, "tmp_feeds", feeds)
     q("TRUNCATE linkage.crosswalk")
+    q("ALTER TABLE linkage.crosswalk DROP CONSTRAINT IF EXISTS crosswalk_pkey")
+    q("DROP INDEX IF EXISTS linkage.crosswalk_person")
+    q("DROP INDEX IF EXISTS linkage.crosswalk_household")
     q(
-        """INSERT INTO linkage.crosswalk (feed_id, record_key, dept, feed, person_id, score, method, run_id)
-         SELECT l.feed_id, l.record_key, f.dept, f.feed, i.id, l.score, l.method, %(r)s
-         FROM tmp_label l JOIN person_ids i ON i.label = l.label JOIN tmp_feeds f ON f.feed_id = l.feed_id""",
+        """INSERT INTO linkage.crosswalk
+               (feed_id, record_key, dept, feed, person_id, household_id, score, method, run_id)
+           SELECT x.feed_id, x.record_key, f.dept, f.feed, x.person_id, m.household_id, x.score,
+                  x.method, %(r)s
+           FROM tmp_xref x JOIN tmp_feeds f ON f.feed_id = x.feed_id
+           LEFT JOIN linkage.membership m ON m.person_id = x.person_id""",
         {"r": run_id},
     )
+    for stmt in _CROSSWALK_INDEXES:
+        q(stmt)
+    q("ANALYZE linkage.crosswalk")
 
 
 def _write_review_and_evidence(
@@ -325,19 +359,19 @@ DROP TABLE IF EXISTS pg_temp.person_household;
 CREATE TEMP TABLE person_household AS
 WITH hukou AS (      -- the hukou household (户号) of each person, from 公安 huji
     SELECT DISTINCT ON (c.person_id) c.person_id, 'hukou:' || r.hukou_no AS label, r.relation_to_head
-    FROM linkage.crosswalk c JOIN linkage.record r USING (feed_id, record_key)
+    FROM tmp_xref c JOIN linkage.record r USING (feed_id, record_key)
     WHERE r.feed_id = 'gongan_huji' AND r.hukou_no IS NOT NULL
     ORDER BY c.person_id, r.record_key DESC),
 refs AS (            -- other household keys: poverty 户编号, assistance certificate, land contract...
     SELECT DISTINCT c.person_id, r.household_ref, r.relation_to_head
-    FROM linkage.crosswalk c JOIN linkage.record r USING (feed_id, record_key)
+    FROM tmp_xref c JOIN linkage.record r USING (feed_id, record_key)
     WHERE r.household_ref IS NOT NULL),
 ref_home AS (        -- the hukou household most members of a reference group belong to
     SELECT DISTINCT ON (f.household_ref) f.household_ref, h.label
     FROM refs f JOIN hukou h USING (person_id)
     GROUP BY f.household_ref, h.label
     ORDER BY f.household_ref, count(*) DESC, h.label),
-persons AS (SELECT DISTINCT person_id FROM linkage.crosswalk),
+persons AS (SELECT DISTINCT person_id FROM tmp_xref),
 by_ref AS (
     SELECT DISTINCT ON (f.person_id) f.person_id,
            COALESCE(rh.label, f.household_ref) AS label, f.relation_to_head,
@@ -372,7 +406,5 @@ def _resolve_households(conn: Connection, run_id: int) -> dict:
          FROM person_household p JOIN household_ids i ON i.label = p.label""",
         {"r": run_id},
     )
-    q("""UPDATE linkage.crosswalk c SET household_id = m.household_id
-         FROM linkage.membership m WHERE m.person_id = c.person_id""")
     figures["by_source"] = dict(q("SELECT source, count(*) FROM linkage.membership GROUP BY 1").all())
     return figures
