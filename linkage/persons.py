@@ -107,8 +107,21 @@ _RECORD_COLS = (
 )
 
 
-def rebuild_profiles(conn: Connection) -> int:
-    for stmt in PROFILE_SQL.split(";"):
+def rebuild_profiles(conn: Connection, only_keys: str | None = None) -> int:
+    """Rebuild linkage.profile from linkage.record: all of it, or only the ID keys listed in the
+    table named by `only_keys` (an incremental night touches a few thousand keys, not 1.5 M)."""
+    sql = PROFILE_SQL
+    if only_keys:
+        sql = sql.replace(
+            "TRUNCATE linkage.profile;",
+            f"DELETE FROM linkage.profile WHERE id_key IN (SELECT id_key FROM {only_keys});",
+        )
+        sql = sql.replace(
+            "SELECT * FROM linkage.record WHERE id_key IS NOT NULL",
+            f"SELECT * FROM linkage.record WHERE id_key IN (SELECT id_key FROM {only_keys})",
+        )
+        sql = sql.replace("ANALYZE linkage.profile;", "")
+    for stmt in sql.split(";"):
         if stmt.strip():
             conn.exec_driver_sql(stmt)
     return conn.exec_driver_sql("SELECT count(*) FROM linkage.profile").scalar_one()

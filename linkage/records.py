@@ -146,35 +146,41 @@ def rebuild_records(conn: Connection, registry: Registry) -> int:
 def refresh_records(conn: Connection, registry: Registry) -> tuple[int, int]:
     """Bring linkage.record up to the current staging state, touching only what changed.
 
-    Returns (upserted, deleted). Records whose row hash is unchanged are left as they are, so
-    an incremental run knows exactly which records are new or changed (table tmp_changed).
+    Returns (upserted, deleted). Leaves two temp tables for the incremental run:
+    tmp_changed (new or changed records, with the ID key they had before) and tmp_removed
+    (records no longer current, with their last ID key).
     """
-    conn.exec_driver_sql("DROP TABLE IF EXISTS pg_temp.tmp_changed")
-    conn.exec_driver_sql(
-        "CREATE TEMP TABLE tmp_changed (feed_id text, record_key text, PRIMARY KEY (feed_id, record_key))"
+    q = conn.exec_driver_sql
+    q("DROP TABLE IF EXISTS pg_temp.tmp_changed, pg_temp.tmp_removed, pg_temp.tmp_diff")
+    q(
+        "CREATE TEMP TABLE tmp_changed (feed_id text, record_key text, old_id_key text,"
+        " PRIMARY KEY (feed_id, record_key))"
     )
+    q("CREATE TEMP TABLE tmp_removed (feed_id text, record_key text, old_id_key text)")
     cols = ", ".join(RECORD_COLUMNS)
     upserted = deleted = 0
     for feed in linked_feeds(registry):
         t = feed.feed_id
-        changed = conn.exec_driver_sql(
-            f"""WITH cur AS ({select_sql(feed)}),
-                    diff AS (
-                        SELECT cur.* FROM cur
-                        LEFT JOIN linkage.record r
-                               ON r.feed_id = cur.feed_id AND r.record_key = cur.record_key
-                        WHERE r.record_key IS NULL OR r.row_hash <> cur.row_hash),
-                    up AS (
-                        INSERT INTO linkage.record ({cols}) SELECT {cols} FROM diff
-                        ON CONFLICT (feed_id, record_key) DO UPDATE SET
-                        {", ".join(f"{c} = EXCLUDED.{c}" for c in RECORD_COLUMNS[2:])}
-                        RETURNING feed_id, record_key)
-                INSERT INTO tmp_changed SELECT * FROM up"""
+        q("DROP TABLE IF EXISTS pg_temp.tmp_diff")
+        q(
+            f"""CREATE TEMP TABLE tmp_diff AS
+                WITH cur AS ({select_sql(feed)})
+                SELECT cur.*, r.id_key AS old_id_key FROM cur
+                LEFT JOIN linkage.record r ON r.feed_id = cur.feed_id AND r.record_key = cur.record_key
+                WHERE r.record_key IS NULL OR r.row_hash <> cur.row_hash"""
+        )
+        q("INSERT INTO tmp_changed SELECT feed_id, record_key, old_id_key FROM tmp_diff")
+        upserted += q(
+            f"""INSERT INTO linkage.record ({cols}) SELECT {cols} FROM tmp_diff
+                ON CONFLICT (feed_id, record_key) DO UPDATE SET
+                {", ".join(f"{c} = EXCLUDED.{c}" for c in RECORD_COLUMNS[2:])}"""
         ).rowcount
-        gone = conn.exec_driver_sql(
-            f"""DELETE FROM linkage.record r WHERE r.feed_id = '{t}'
-                AND NOT EXISTS (SELECT 1 FROM staging.{t}_current c WHERE c.record_key = r.record_key)"""
+        deleted += q(
+            f"""WITH gone AS (
+                    DELETE FROM linkage.record r WHERE r.feed_id = '{t}'
+                    AND NOT EXISTS (SELECT 1 FROM staging.{t}_current c WHERE c.record_key = r.record_key)
+                    RETURNING r.feed_id, r.record_key, r.id_key)
+                INSERT INTO tmp_removed SELECT * FROM gone"""
         ).rowcount
-        upserted += changed
-        deleted += gone
+    q("ANALYZE tmp_changed")
     return upserted, deleted

@@ -98,8 +98,10 @@ def run_linkage(
             up, gone = refresh_records(conn, registry)
             figures.update(records_changed=up, records_removed=gone)
             figures["records"] = conn.exec_driver_sql("SELECT count(*) FROM linkage.record").scalar_one()
+            _changed_keys(conn)
+        scoped = mode == "incremental"
         t = lap("records", t)
-        figures["profiles"] = persons.rebuild_profiles(conn)
+        figures["profiles"] = persons.rebuild_profiles(conn, "changed_keys" if scoped else None)
         profiles = persons.prepare_profiles(persons.load_profiles(conn))
         t = lap("profiles", t)
         model = None if mode == "full" else _load_model(conn)
@@ -113,27 +115,36 @@ def run_linkage(
         figures["persons"] = result.figures
         t = lap("probabilistic", t)
         labels = _record_labels(unresolved, profiles, result)
-        _write_labels(conn, labels.drop(columns=["weak"]), mode)
+        if scoped:
+            figures["scope_records"] = _scope(
+                conn, profiles["id_key"].to_numpy()[result.placed["p"].to_numpy(dtype=np.int64)]
+            )
+        _write_labels(conn, labels.drop(columns=["weak"]), scoped)
         t = lap("labels", t)
         figures["person_ids"] = stable_ids.assign(
-            conn, stable_ids.PERSON, "tmp_label", "linkage.crosswalk", "feed_id, record_key", run_id
+            conn,
+            stable_ids.PERSON,
+            "tmp_label",
+            "scope_prev" if scoped else "linkage.crosswalk",
+            "feed_id, record_key",
+            run_id,
         )
         _person_xref(conn)
         figures["weak_link_persons"] = _flag_weak(conn, labels)
         t = lap("person_ids", t)
-        figures["households"] = _resolve_households(conn, run_id)
+        figures["households"] = _resolve_households(conn, run_id, scoped)
         t = lap("households", t)
-        _write_crosswalk(conn, registry, run_id)
+        _write_crosswalk(conn, registry, run_id, scoped)
         _write_review_and_evidence(conn, unresolved, profiles, result, run_id)
         t = lap("crosswalk", t)
         figures["crosswalk"] = dict(
             conn.exec_driver_sql("SELECT method, count(*) FROM linkage.crosswalk GROUP BY 1").all()
         )
         figures["master_persons"] = conn.exec_driver_sql(
-            "SELECT count(DISTINCT person_id) FROM linkage.crosswalk"
+            "SELECT count(*) FROM linkage.person WHERE retired_run IS NULL"
         ).scalar_one()
         figures["master_households"] = conn.exec_driver_sql(
-            "SELECT count(DISTINCT household_id) FROM linkage.crosswalk"
+            "SELECT count(*) FROM linkage.household WHERE retired_run IS NULL"
         ).scalar_one()
         figures["seconds"] = timings
         stored = {**figures, "model": model.as_dict()}
@@ -144,6 +155,52 @@ def run_linkage(
         )
     log.info("linkage run %s (%s): %s records", run_id, mode, figures.get("records"))
     return LinkReport(run_id=run_id, mode=mode, figures=figures, seconds=timings)
+
+
+def _changed_keys(conn: Connection) -> None:
+    """changed_keys: the ID keys an incremental night's changes touch (before and after)."""
+    q = conn.exec_driver_sql
+    q("DROP TABLE IF EXISTS pg_temp.changed_keys")
+    q("""CREATE TEMP TABLE changed_keys AS
+         SELECT old_id_key AS id_key FROM tmp_changed WHERE old_id_key IS NOT NULL
+         UNION SELECT r.id_key FROM tmp_changed t JOIN linkage.record r USING (feed_id, record_key)
+               WHERE r.id_key IS NOT NULL
+         UNION SELECT old_id_key FROM tmp_removed WHERE old_id_key IS NOT NULL""")
+    q("CREATE INDEX ON changed_keys (id_key)")
+
+
+def _scope(conn: Connection, placed_keys: np.ndarray) -> int:
+    """What an incremental night may change: the persons its changed and removed records belong
+    to, the persons of every ID key it touches (including the profiles tonight's ID-less records
+    were placed with), and all of those persons' records. Everything else keeps its ids."""
+    q = conn.exec_driver_sql
+    q(
+        "DROP TABLE IF EXISTS pg_temp.scope_keys, pg_temp.scope_persons, pg_temp.scope_prev,"
+        " pg_temp.scope_records"
+    )
+    q("CREATE TEMP TABLE scope_keys AS SELECT id_key FROM changed_keys")
+    if len(placed_keys):
+        _copy_frame(conn, "scope_keys", pd.DataFrame({"id_key": pd.unique(placed_keys)}))
+    q("CREATE INDEX ON scope_keys (id_key)")
+    q("""CREATE TEMP TABLE scope_persons AS
+         SELECT c.person_id FROM linkage.crosswalk c JOIN tmp_changed t USING (feed_id, record_key)
+         UNION SELECT c.person_id FROM linkage.crosswalk c JOIN tmp_removed t USING (feed_id, record_key)
+         UNION SELECT c.person_id FROM linkage.record r JOIN scope_keys k ON k.id_key = r.id_key
+               JOIN linkage.crosswalk c ON c.feed_id = r.feed_id AND c.record_key = r.record_key""")
+    q("CREATE INDEX ON scope_persons (person_id)")
+    q("""CREATE TEMP TABLE scope_prev AS
+         SELECT c.feed_id, c.record_key, c.person_id FROM linkage.crosswalk c
+         WHERE c.person_id IN (SELECT person_id FROM scope_persons)""")
+    q("""CREATE TEMP TABLE scope_records AS
+         SELECT feed_id, record_key FROM scope_prev
+         UNION SELECT feed_id, record_key FROM tmp_changed
+         UNION SELECT r.feed_id, r.record_key FROM linkage.record r JOIN scope_keys k USING (id_key)""")
+    q("""DELETE FROM scope_records s WHERE NOT EXISTS (
+           SELECT 1 FROM linkage.record r WHERE r.feed_id = s.feed_id AND r.record_key = s.record_key)""")
+    q("CREATE INDEX ON scope_records (feed_id, record_key)")
+    q("ANALYZE scope_records")
+    q("ANALYZE scope_prev")
+    return q("SELECT count(*) FROM scope_records").scalar_one()
 
 
 def _record_labels(
@@ -185,27 +242,32 @@ def _record_labels(
     )
 
 
-def _write_labels(conn: Connection, unresolved_labels: pd.DataFrame, mode: str) -> None:
-    """tmp_label(feed_id, record_key, label, score, method) for every record of linkage.record."""
+def _write_labels(conn: Connection, unresolved_labels: pd.DataFrame, scoped: bool) -> None:
+    """tmp_label(feed_id, record_key, label, score, method): every record of linkage.record, or on
+    an incremental night every record in scope_records."""
     q = conn.exec_driver_sql
-    q("DROP TABLE IF EXISTS pg_temp.tmp_label")
+    in_scope = "JOIN scope_records s USING (feed_id, record_key)" if scoped else ""
+    q("DROP TABLE IF EXISTS pg_temp.tmp_label, pg_temp.person_key")
     q(
         "CREATE TEMP TABLE tmp_label (feed_id text, record_key text, label text, score double precision,"
         " method text)"
     )
     _copy_frame(conn, "tmp_label", unresolved_labels)
-    q("""INSERT INTO tmp_label SELECT feed_id, record_key, 'K' || id_key, 1.0, 'deterministic'
-         FROM linkage.record WHERE id_key IS NOT NULL""")
+    q(f"""INSERT INTO tmp_label SELECT r.feed_id, r.record_key, 'K' || r.id_key, 1.0, 'deterministic'
+          FROM linkage.record r {in_scope} WHERE r.id_key IS NOT NULL""")
     # the label each of yesterday's persons carries tonight (its ID key), for the two rules below
-    q("""CREATE TEMP TABLE person_key ON COMMIT DROP AS
-         SELECT c.person_id, 'K' || min(r.id_key) AS label
-         FROM linkage.crosswalk c JOIN linkage.record r USING (feed_id, record_key)
-         WHERE r.id_key IS NOT NULL GROUP BY c.person_id""")
-    if mode == "incremental":
+    previous = "scope_prev" if scoped else "linkage.crosswalk"
+    q(f"""CREATE TEMP TABLE person_key ON COMMIT DROP AS
+          SELECT c.person_id, 'K' || min(r.id_key) AS label
+          FROM {previous} c JOIN linkage.record r USING (feed_id, record_key)
+          WHERE r.id_key IS NOT NULL GROUP BY c.person_id""")
+    q("CREATE INDEX ON person_key (person_id)")
+    if scoped:
         # records without a usable ID that did not change keep their person
         q("""INSERT INTO tmp_label
              SELECT r.feed_id, r.record_key, COALESCE(k.label, 'P' || c.person_id), c.score, c.method
              FROM linkage.record r
+             JOIN scope_records s USING (feed_id, record_key)
              JOIN linkage.crosswalk c USING (feed_id, record_key)
              LEFT JOIN person_key k ON k.person_id = c.person_id
              WHERE r.id_key IS NULL
@@ -258,9 +320,10 @@ _CROSSWALK_INDEXES = (
 )
 
 
-def _write_crosswalk(conn: Connection, registry: Registry, run_id: int) -> None:
-    """Replace the crosswalk in one statement, indexes built once afterwards (within the run's
-    transaction: readers see the old crosswalk until the run commits)."""
+def _write_crosswalk(conn: Connection, registry: Registry, run_id: int, scoped: bool = False) -> None:
+    """Full run: replace the crosswalk in one statement, indexes built once afterwards. Incremental:
+    replace the rows in scope only. Either way inside the run's transaction, so readers see the
+    old crosswalk until the run commits."""
     feeds = pd.DataFrame(
         [(f.feed_id, f.dept, f.feed) for f in registry.feeds], columns=["feed_id", "dept", "feed"]
     )
@@ -268,19 +331,30 @@ def _write_crosswalk(conn: Connection, registry: Registry, run_id: int) -> None:
     q("DROP TABLE IF EXISTS pg_temp.tmp_feeds")
     q("CREATE TEMP TABLE tmp_feeds (feed_id text PRIMARY KEY, dept text, feed text)")
     _copy_frame(conn, "tmp_feeds", feeds)
-    q("TRUNCATE linkage.crosswalk")
-    q("ALTER TABLE linkage.crosswalk DROP CONSTRAINT IF EXISTS crosswalk_pkey")
-    q("DROP INDEX IF EXISTS linkage.crosswalk_person")
-    q("DROP INDEX IF EXISTS linkage.crosswalk_household")
-    q(
-        """INSERT INTO linkage.crosswalk
+    insert = """INSERT INTO linkage.crosswalk
                (feed_id, record_key, dept, feed, person_id, household_id, score, method, run_id)
            SELECT x.feed_id, x.record_key, f.dept, f.feed, x.person_id, m.household_id, x.score,
                   x.method, %(r)s
            FROM tmp_xref x JOIN tmp_feeds f ON f.feed_id = x.feed_id
-           LEFT JOIN linkage.membership m ON m.person_id = x.person_id""",
-        {"r": run_id},
-    )
+           LEFT JOIN linkage.membership m ON m.person_id = x.person_id"""
+    if scoped:
+        for source in ("scope_prev", "scope_records", "tmp_removed"):
+            q(
+                f"DELETE FROM linkage.crosswalk c USING {source} s"
+                " WHERE c.feed_id = s.feed_id AND c.record_key = s.record_key"
+            )
+        q(insert, {"r": run_id})
+        # members of touched households outside the scope may have a new household id (a split)
+        q("""UPDATE linkage.crosswalk c SET household_id = m.household_id
+             FROM linkage.membership m
+             WHERE m.person_id = c.person_id AND c.person_id IN (SELECT person_id FROM hh_persons)
+               AND c.household_id IS DISTINCT FROM m.household_id""")
+        return
+    q("TRUNCATE linkage.crosswalk")
+    q("ALTER TABLE linkage.crosswalk DROP CONSTRAINT IF EXISTS crosswalk_pkey")
+    q("DROP INDEX IF EXISTS linkage.crosswalk_person")
+    q("DROP INDEX IF EXISTS linkage.crosswalk_household")
+    q(insert, {"r": run_id})
     for stmt in _CROSSWALK_INDEXES:
         q(stmt)
     q("ANALYZE linkage.crosswalk")
@@ -390,21 +464,54 @@ ANALYZE person_household
 """
 
 
-def _resolve_households(conn: Connection, run_id: int) -> dict:
-    """Master households from hukou numbers, then the feeds' own household keys, then the person."""
-    for stmt in HOUSEHOLD_SQL.split(";"):
-        if stmt.strip():
-            conn.exec_driver_sql(stmt)
-    figures = stable_ids.assign(
-        conn, stable_ids.HOUSEHOLD, "person_household", "linkage.membership", "person_id", run_id
-    )
+def _resolve_households(conn: Connection, run_id: int, scoped: bool = False) -> dict:
+    """Master households from hukou numbers, then the feeds' own household keys, then the person.
+
+    Incremental: only the persons placed tonight and everyone sharing a household with them or
+    with the persons they came from are re-resolved; other households keep their ids untouched.
+    """
     q = conn.exec_driver_sql
-    q("TRUNCATE linkage.membership")
+    source, previous = "tmp_xref", "linkage.membership"
+    if scoped:
+        q("DROP TABLE IF EXISTS pg_temp.hh_persons, pg_temp.hh_xref, pg_temp.hh_prev")
+        q("""CREATE TEMP TABLE hh_persons AS
+             SELECT person_id FROM tmp_xref
+             UNION SELECT m2.person_id FROM linkage.membership m
+                   JOIN linkage.membership m2 ON m2.household_id = m.household_id
+                   WHERE m.person_id IN (SELECT person_id FROM tmp_xref
+                                         UNION SELECT person_id FROM scope_persons)""")
+        q("CREATE INDEX ON hh_persons (person_id)")
+        q("""CREATE TEMP TABLE hh_xref AS
+             SELECT feed_id, record_key, person_id FROM tmp_xref
+             UNION ALL
+             SELECT c.feed_id, c.record_key, c.person_id FROM linkage.crosswalk c
+             WHERE c.person_id IN (SELECT person_id FROM hh_persons)
+               AND NOT EXISTS (SELECT 1 FROM scope_records s
+                               WHERE s.feed_id = c.feed_id AND s.record_key = c.record_key)""")
+        q("""CREATE TEMP TABLE hh_prev AS SELECT * FROM linkage.membership
+             WHERE person_id IN (SELECT person_id FROM hh_persons
+                                 UNION SELECT person_id FROM scope_persons)""")
+        source, previous = "hh_xref", "hh_prev"
+    for stmt in HOUSEHOLD_SQL.replace("tmp_xref", source).split(";"):
+        if stmt.strip():
+            q(stmt)
+    figures = stable_ids.assign(conn, stable_ids.HOUSEHOLD, "person_household", previous, "person_id", run_id)
+    if scoped:
+        q("DELETE FROM linkage.membership WHERE person_id IN (SELECT person_id FROM hh_prev)")
+        q("DELETE FROM linkage.membership WHERE person_id IN (SELECT person_id FROM person_household)")
+    else:
+        q("TRUNCATE linkage.membership")
     q(
         """INSERT INTO linkage.membership (person_id, household_id, relation_to_head, source, run_id)
          SELECT p.person_id, i.id, p.relation_to_head, p.source, %(r)s
          FROM person_household p JOIN household_ids i ON i.label = p.label""",
         {"r": run_id},
     )
-    figures["by_source"] = dict(q("SELECT source, count(*) FROM linkage.membership GROUP BY 1").all())
+    figures["by_source"] = dict(
+        q(
+            f"SELECT source, count(*) FROM linkage.membership"
+            f"{' WHERE run_id = %(r)s' if scoped else ''} GROUP BY 1",
+            {"r": run_id},
+        ).all()
+    )
     return figures

@@ -92,6 +92,7 @@ def assign(
         f"""WITH gone AS (
                       UPDATE {e.registry} r SET retired_run = %(r)s
                       WHERE r.retired_run IS NULL AND r.created_run <> %(r)s
+                        AND r.{idc} IN (SELECT {idc} FROM {previous})
                         AND NOT EXISTS (SELECT 1 FROM {e.name}_ids i WHERE i.id = r.{idc})
                       RETURNING r.{idc})
                     INSERT INTO linkage.id_event (run_id, entity, kind, old_id)
