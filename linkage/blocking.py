@@ -31,6 +31,8 @@ def block_key(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
         col = frame[c]
         text = col.astype(str)
         valid &= col.notna().to_numpy() & (text.to_numpy() != "")
+        if col.dtype.kind in "iu":  # integer-coded values (dates as yyyymmdd): 0 means unknown
+            valid &= col.to_numpy() != 0
         key = text if key is None else key + "|" + text
     return key.where(valid, None)
 

@@ -73,9 +73,11 @@ def person_name(a, b, pinyin_a, pinyin_b) -> np.ndarray:
     ndiff, _ = char_edits(a, b, 6)
     sa, sb = _as_str(a), _as_str(b)
     same_surname = _codepoints(sa, 8)[:, 0] == _codepoints(sb, 8)[:, 0]
-    undotted = (
-        (np.char.replace(sa, "·", "") == np.char.replace(sb, "·", "")) if len(sa) else np.zeros(0, bool)
-    )
+    undotted = np.zeros(len(sa), dtype=bool)
+    if len(sa):
+        one_off = np.abs(np.char.str_len(sa) - np.char.str_len(sb)) == 1
+        if one_off.any():
+            undotted[one_off] = np.char.replace(sa[one_off], "·", "") == np.char.replace(sb[one_off], "·", "")
     out[(ndiff == 1) & same_surname] = 1
     out[undotted & ~(a == b)] = 1
     py_a, py_b = np.asarray(pinyin_a, dtype=object), np.asarray(pinyin_b, dtype=object)
@@ -86,6 +88,9 @@ def person_name(a, b, pinyin_a, pinyin_b) -> np.ndarray:
 
 
 def _ymd(values) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu":  # yyyymmdd integers, 0 = missing (see linkage.persons)
+        return arr // 10000, arr // 100 % 100, arr % 100, arr == 0
     s = pd.to_datetime(pd.Series(values), errors="coerce")
     miss = s.isna().to_numpy()
     y = s.dt.year.fillna(0).to_numpy(dtype=np.int32)
@@ -110,6 +115,10 @@ def birth_date(a, b) -> np.ndarray:
     return out
 
 
+_OLD_AREA = np.array([ord(c) for c in "412927"], dtype=np.uint32)
+_NEW_AREA = np.array([ord(c) for c in "411328"], dtype=np.uint32)
+
+
 def id_number(a, b) -> np.ndarray:
     """ID numbers compared on their first 17 characters.
 
@@ -120,36 +129,29 @@ def id_number(a, b) -> np.ndarray:
     """
     a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
     miss = _missing(a, b)
-    a17 = np.array([v[:17] if isinstance(v, str) else None for v in a], dtype=object)
-    b17 = np.array([v[:17] if isinstance(v, str) else None for v in b], dtype=object)
-    ndiff, swapped = char_edits(a17, b17, 17)
+    ca, cb = _codepoints(_as_str(a), 18), _codepoints(_as_str(b), 18)
+    la, lb = (ca != 0).sum(axis=1), (cb != 0).sum(axis=1)
+    eq = ca == cb
+    full = (la >= 17) & (lb >= 17)
+    neq17 = ~eq[:, :17]
+    nd17 = neq17.sum(axis=1)
+    cross = (ca[:, :16] == cb[:, 1:17]) & (ca[:, 1:17] == cb[:, :16])
+    swapped = (nd17 == 2) & (neq17[:, :16] & neq17[:, 1:17] & cross).any(axis=1)
     out = np.zeros(len(a), dtype=np.int8)
-    out[(ndiff == 1) | swapped] = 2
-    rest_a = np.array([v[6:] if v else None for v in a17], dtype=object)
-    rest_b = np.array([v[6:] if v else None for v in b17], dtype=object)
-    areas = {"411328", "412927"}
-    area_swap = np.array(
-        [
-            isinstance(x, str) and isinstance(y, str) and x[:6] != y[:6] and {x[:6], y[:6]} == areas
-            for x, y in zip(a17, b17, strict=True)
-        ],
-        dtype=bool,
-    )
-    out[area_swap & (rest_a == rest_b)] = 2
+    out[full & ((nd17 == 1) | swapped)] = 2
+    old_a, new_a = (ca[:, :6] == _OLD_AREA).all(axis=1), (ca[:, :6] == _NEW_AREA).all(axis=1)
+    old_b, new_b = (cb[:, :6] == _OLD_AREA).all(axis=1), (cb[:, :6] == _NEW_AREA).all(axis=1)
+    area_swap = full & eq[:, 6:17].all(axis=1) & ((old_a & new_b) | (new_a & old_b))
+    out[area_swap] = 2
     # an Excel-mangled ID that kept its leading digits: a prefix (area, birth date, ...) agreeing
-    la = np.array([len(v) if isinstance(v, str) else 0 for v in a], dtype=np.int64)
-    lb = np.array([len(v) if isinstance(v, str) else 0 for v in b], dtype=np.int64)
-    prefix = ((la >= 12) & (la < 17)) | ((lb >= 12) & (lb < 17))
+    short_a, short_b = (la >= 12) & (la < 17), (lb >= 12) & (lb < 17)
+    prefix = short_a | short_b
     if prefix.any():
-        agrees = np.array(
-            [
-                isinstance(x, str) and isinstance(y, str) and (x.startswith(y) or y.startswith(x))
-                for x, y in zip(a[prefix], b[prefix], strict=True)
-            ],
-            dtype=bool,
-        )
-        out[prefix] = np.where(agrees, 1, 0)
-    out[ndiff == 0] = 3
+        n = np.minimum(la, lb)
+        covered = eq | (np.arange(18)[None, :] >= n[:, None])
+        agrees = covered.all(axis=1) & ((short_a & (lb >= la)) | (short_b & (la >= lb)))
+        out[prefix] = np.where(agrees[prefix], 1, 0)
+    out[full & (nd17 == 0)] = 3
     out[miss] = MISSING
     return out
 
@@ -190,7 +192,9 @@ def place(village_a, village_b, township_a, township_b) -> np.ndarray:
 
 
 def _prefix(values: np.ndarray, n: int) -> np.ndarray:
-    return np.array([v[:n] if isinstance(v, str) else None for v in values], dtype=object)
+    """First n characters (None stays None); casting to a shorter fixed-width dtype truncates."""
+    text = _as_str(values)
+    return np.where(text == "", None, text.astype(f"<U{n}").astype(object))
 
 
 def jaro_winkler_levels(a, b, thresholds: tuple[float, ...] = (0.94, 0.85)) -> np.ndarray:

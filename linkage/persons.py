@@ -166,12 +166,9 @@ def _pinyin(names: pd.Series) -> pd.Series:
 
 
 def _dates(values: pd.Series) -> pd.Series:
-    return (
-        pd.to_datetime(values, errors="coerce")
-        .dt.strftime("%Y-%m-%d")
-        .astype(object)
-        .where(lambda s: s.notna(), None)
-    )
+    """Dates as yyyymmdd integers (0 = unknown): blocking keys and comparisons without strings."""
+    d = pd.to_datetime(values, errors="coerce")
+    return (d.dt.year * 10000 + d.dt.month * 100 + d.dt.day).fillna(0).astype(np.int32)
 
 
 def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
@@ -553,18 +550,18 @@ def resolve(
     for chunk in candidate_pairs(left, right, list(settings.rules), settings.chunk_rows):
         pairs = pd.DataFrame({"l": chunk["l"].to_numpy(), "p": pos[chunk["r"].to_numpy()]}).drop_duplicates()
         li, pi = pairs["l"].to_numpy(), pairs["p"].to_numpy()
-        levels, weights, total, _ = score(model, left, profiles, li, pi, freq, slots=slots)
-        parts.append((li, pi, total, levels, weights.astype(np.float32)))
+        levels, _, total, _ = score(model, left, profiles, li, pi, freq, slots=slots)
+        parts.append((li, pi, total, levels))
     if parts:
         li = np.concatenate([p[0] for p in parts])
         pi = np.concatenate([p[1] for p in parts])
         total = np.concatenate([p[2] for p in parts])
         levels = pd.concat([p[3] for p in parts], ignore_index=True)
-        weights = pd.concat([p[4] for p in parts], ignore_index=True)
     else:
         li = pi = np.zeros(0, dtype=np.int64)
         total = np.zeros(0)
-        levels = weights = pd.DataFrame()
+        levels = pd.DataFrame(columns=list(model.fields), dtype=np.int8)
+    del parts
     n_pairs = len(li)
     share = estimate_share(li, total, len(profiles), settings.share_with_profile)
     scored = pd.DataFrame(
@@ -581,8 +578,13 @@ def resolve(
     top = scored[scored["rank"] == 0].set_index("l")
     second = scored[scored["rank"] == 1].set_index("l")["probability"]
     top = top.assign(second=second.reindex(top.index).fillna(0.0))
-    # evidence (per-field level and weight) for the best pair of each record
-    top["evidence"] = [_evidence(levels, weights, int(r)) for r in top["row"]]
+    del scored
+    # evidence (per-field level and weight) for the best pair of each record: weights are
+    # recomputed for these pairs only rather than kept for every candidate pair
+    rows = top["row"].to_numpy()
+    top_levels = levels.iloc[rows].reset_index(drop=True)
+    top_weights = model.weights(top_levels, _tf(model.fields, left, top.index.to_numpy(), freq))
+    top["evidence"] = [_evidence(top_levels, top_weights, i) for i in range(len(top))]
     best = top.reset_index()
     # steward decisions on (record, profile representative) pairs
     forced: dict[int, int] = {}
