@@ -527,11 +527,15 @@ class PersonResult:
     figures: dict
 
 
-def _evidence(levels: pd.DataFrame, weights: pd.DataFrame, row: int) -> dict:
-    return {
-        f: {"level": int(levels[f].iat[row]), "bits": round(float(weights[f].iat[row]), 2)}
-        for f in levels.columns
-    }
+def _evidence_dicts(levels: pd.DataFrame, weights: pd.DataFrame) -> list[dict]:
+    """Per-field {level, bits} of many pairs at once (numpy rows, not DataFrame cell lookups)."""
+    fields = list(levels.columns)
+    lv = levels.to_numpy(dtype=np.int64)
+    w = np.round(weights[fields].to_numpy(dtype=np.float64), 2)
+    return [
+        {f: {"level": int(a), "bits": float(b)} for f, a, b in zip(fields, lrow, wrow, strict=True)}
+        for lrow, wrow in zip(lv, w, strict=True)
+    ]
 
 
 def resolve(
@@ -584,7 +588,7 @@ def resolve(
     rows = top["row"].to_numpy()
     top_levels = levels.iloc[rows].reset_index(drop=True)
     top_weights = model.weights(top_levels, _tf(model.fields, left, top.index.to_numpy(), freq))
-    top["evidence"] = [_evidence(top_levels, top_weights, i) for i in range(len(top))]
+    top["evidence"] = _evidence_dicts(top_levels, top_weights)
     best = top.reset_index()
     # steward decisions on (record, profile representative) pairs
     forced: dict[int, int] = {}
