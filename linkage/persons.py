@@ -37,8 +37,8 @@ FIELDS = ("name", "birth_date", "sex", "place", "phone", "id")
 class PersonSettings:
     """Thresholds and blocking of the person model (defaults documented in docs/linkage.md)."""
 
-    upper: float = 0.99  # link at or above this match probability
-    lower: float = 0.60  # review queue between lower and upper; below: no link
+    upper: float = 0.95  # link at or above this match probability (see docs/linkage.md: calibration)
+    lower: float = 0.50  # review queue between lower and upper; below: no link
     ambiguity_margin: float = 0.5  # a second profile above `lower` makes the record ambiguous
     share_with_profile: float = 0.9  # prior: share of ID-less records whose person has a valid ID somewhere
     training_sample: int = 150_000
