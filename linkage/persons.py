@@ -478,8 +478,17 @@ def score(
     return levels, weights, total, model.probability(total)
 
 
+def _groups(li: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sort order, group starts and sizes of the pairs by record (computed once per night)."""
+    order = np.argsort(li, kind="stable")
+    ls = li[order]
+    starts = np.flatnonzero(np.r_[True, ls[1:] != ls[:-1]]) if len(ls) else np.zeros(0, dtype=np.int64)
+    sizes = np.diff(np.r_[starts, len(ls)])
+    return order, starts, sizes
+
+
 def assignment_probability(
-    li: np.ndarray, total_bits: np.ndarray, n_profiles: int, share: float
+    li: np.ndarray, total_bits: np.ndarray, n_profiles: int, share: float, groups=None
 ) -> np.ndarray:
     """P(record l is the person of this profile | all its candidates' evidence).
 
@@ -487,12 +496,16 @@ def assignment_probability(
     a candidate's likelihood ratio is 2**bits. Candidates of the same record compete, so two
     persons of the same name in the same village split the probability between them.
     """
-    log_a = np.log2(share) - np.log2(max(n_profiles, 1)) + np.asarray(total_bits, dtype=float)
-    frame = pd.DataFrame({"l": li, "a": log_a})
-    top = frame.groupby("l")["a"].transform("max").to_numpy()
-    shifted = np.exp2(log_a - top)
-    denom = pd.Series(shifted).groupby(li).transform("sum").to_numpy() + (1 - share) * np.exp2(-top)
-    return shifted / denom
+    if len(li) == 0:
+        return np.zeros(0)
+    order, starts, sizes = groups if groups is not None else _groups(li)
+    log_a = (np.log2(share) - np.log2(max(n_profiles, 1)) + np.asarray(total_bits, dtype=float))[order]
+    top = np.maximum.reduceat(log_a, starts)
+    shifted = np.exp2(log_a - np.repeat(top, sizes))
+    denom = np.add.reduceat(shifted, starts) + (1 - share) * np.exp2(-top)
+    out = np.empty_like(shifted)
+    out[order] = shifted / np.repeat(denom, sizes)
+    return out
 
 
 def estimate_share(
@@ -505,12 +518,12 @@ def estimate_share(
     """
     if len(li) == 0:
         return start
+    groups = _groups(li)
+    order, starts, _ = groups
     share = start
-    records = np.unique(li)
     for _ in range(iterations):
-        p = assignment_probability(li, total_bits, n_profiles, share)
-        placed = pd.Series(p).groupby(li).sum().reindex(records).to_numpy()
-        new = float(np.clip(placed.mean(), 0.5, 0.999))
+        p = assignment_probability(li, total_bits, n_profiles, share, groups)
+        new = float(np.clip(np.add.reduceat(p[order], starts).mean(), 0.5, 0.999))
         if abs(new - share) < 1e-4:
             share = new
             break

@@ -167,6 +167,7 @@ def _changed_keys(conn: Connection) -> None:
                WHERE r.id_key IS NOT NULL
          UNION SELECT old_id_key FROM tmp_removed WHERE old_id_key IS NOT NULL""")
     q("CREATE INDEX ON changed_keys (id_key)")
+    q("ANALYZE changed_keys")
 
 
 def _scope(conn: Connection, placed_keys: np.ndarray) -> int:
