@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -272,9 +273,11 @@ def load_feed_slots(
     conn: Connection,
     profiles: pd.DataFrame,
     feeds: list[str] | None = None,
+    only_keys: np.ndarray | None = None,
     max_duplicate_share: float = 0.01,
 ) -> FeedSlots:
-    """Feeds where ID keys are (nearly) unique, and each profile's record count in them."""
+    """Feeds where ID keys are (nearly) unique, and each profile's record count in them
+    (for every profile, or only the `only_keys` an incremental night's candidates are)."""
     where = "AND feed_id = ANY(%(f)s)" if feeds is not None else ""
     params = {"f": list(feeds)} if feeds is not None else None
     unique = frame(
@@ -288,10 +291,21 @@ def load_feed_slots(
     columns = {f: i for i, f in enumerate(sorted(unique))}
     counts = np.zeros((len(profiles), max(len(columns), 1)), dtype=np.uint8)
     if columns:
+        key_filter = ""
+        if only_keys is not None:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS pg_temp.tmp_slot_keys")
+            conn.exec_driver_sql("CREATE TEMP TABLE tmp_slot_keys (id_key text PRIMARY KEY)")
+            with conn.connection.dbapi_connection.cursor() as cur:
+                import io
+
+                keys = pd.unique(np.asarray(only_keys, dtype=object))
+                cur.copy_expert("COPY tmp_slot_keys FROM STDIN", io.StringIO("".join(f"{k}\n" for k in keys)))
+            conn.exec_driver_sql("ANALYZE tmp_slot_keys")
+            key_filter = " AND id_key IN (SELECT id_key FROM tmp_slot_keys)"
         rows = frame(
             conn,
             "SELECT id_key, feed_id, least(count(*), 255) AS n FROM linkage.record"
-            " WHERE id_key IS NOT NULL AND feed_id = ANY(%(f)s) GROUP BY 1, 2",
+            " WHERE id_key IS NOT NULL AND feed_id = ANY(%(f)s)" + key_filter + " GROUP BY 1, 2",
             {"f": list(columns)},
         )
         pos = pd.Series(np.arange(len(profiles)), index=profiles["id_key"].to_numpy())
@@ -557,18 +571,26 @@ def resolve(
     model: FSModel,
     settings: PersonSettings,
     decisions: pd.DataFrame | None = None,
-    slots: FeedSlots | None = None,
+    slots: FeedSlots | Callable[[np.ndarray], FeedSlots] | None = None,
 ) -> PersonResult:
     """Place records without a usable ID with profiles, queue the grey zone, group the rest."""
     left = prepare_records(records)
     right, pos = _blocking_side(profiles)
     freq = name_frequencies(profiles)
-    parts = []
+    pair_chunks = []
     for chunk in candidate_pairs(left, right, list(settings.rules), settings.chunk_rows):
         pairs = pd.DataFrame({"l": chunk["l"].to_numpy(), "p": pos[chunk["r"].to_numpy()]}).drop_duplicates()
-        li, pi = pairs["l"].to_numpy(), pairs["p"].to_numpy()
+        pair_chunks.append((pairs["l"].to_numpy(), pairs["p"].to_numpy()))
+    if callable(slots):  # loaded for tonight's candidate profiles only
+        candidates = (
+            np.unique(np.concatenate([c[1] for c in pair_chunks])) if pair_chunks else np.zeros(0, int)
+        )
+        slots = slots(profiles["id_key"].to_numpy()[candidates])
+    parts = []
+    for li, pi in pair_chunks:
         levels, _, total, _ = score(model, left, profiles, li, pi, freq, slots=slots)
         parts.append((li, pi, total, levels))
+    del pair_chunks
     if parts:
         li = np.concatenate([p[0] for p in parts])
         pi = np.concatenate([p[1] for p in parts])

@@ -110,7 +110,12 @@ def run_linkage(
             figures["training"] = {k: v for k, v in training.items() if k != "model"}
         t = lap("training", t)
         unresolved = persons.load_unresolved(conn, only_changed=(mode == "incremental"))
-        slots = persons.load_feed_slots(conn, profiles, sorted(unresolved["feed_id"].unique()))
+
+        def slots(candidate_keys: np.ndarray) -> persons.FeedSlots:
+            return persons.load_feed_slots(
+                conn, profiles, sorted(unresolved["feed_id"].unique()), candidate_keys if scoped else None
+            )
+
         result = persons.resolve(unresolved, profiles, model, settings, _decisions(conn), slots)
         figures["persons"] = result.figures
         t = lap("probabilistic", t)
@@ -183,12 +188,15 @@ def _scope(conn: Connection, placed_keys: np.ndarray) -> int:
     if len(placed_keys):
         _copy_frame(conn, "scope_keys", pd.DataFrame({"id_key": pd.unique(placed_keys)}))
     q("CREATE INDEX ON scope_keys (id_key)")
+    q("ANALYZE scope_keys")
+    q("ANALYZE tmp_removed")
     q("""CREATE TEMP TABLE scope_persons AS
          SELECT c.person_id FROM linkage.crosswalk c JOIN tmp_changed t USING (feed_id, record_key)
          UNION SELECT c.person_id FROM linkage.crosswalk c JOIN tmp_removed t USING (feed_id, record_key)
          UNION SELECT c.person_id FROM linkage.record r JOIN scope_keys k ON k.id_key = r.id_key
                JOIN linkage.crosswalk c ON c.feed_id = r.feed_id AND c.record_key = r.record_key""")
     q("CREATE INDEX ON scope_persons (person_id)")
+    q("ANALYZE scope_persons")
     q("""CREATE TEMP TABLE scope_prev AS
          SELECT c.feed_id, c.record_key, c.person_id FROM linkage.crosswalk c
          WHERE c.person_id IN (SELECT person_id FROM scope_persons)""")
@@ -482,6 +490,7 @@ def _resolve_households(conn: Connection, run_id: int, scoped: bool = False) -> 
                    WHERE m.person_id IN (SELECT person_id FROM tmp_xref
                                          UNION SELECT person_id FROM scope_persons)""")
         q("CREATE INDEX ON hh_persons (person_id)")
+        q("ANALYZE hh_persons")
         q("""CREATE TEMP TABLE hh_xref AS
              SELECT feed_id, record_key, person_id FROM tmp_xref
              UNION ALL
@@ -492,6 +501,8 @@ def _resolve_households(conn: Connection, run_id: int, scoped: bool = False) -> 
         q("""CREATE TEMP TABLE hh_prev AS SELECT * FROM linkage.membership
              WHERE person_id IN (SELECT person_id FROM hh_persons
                                  UNION SELECT person_id FROM scope_persons)""")
+        q("ANALYZE hh_xref")
+        q("ANALYZE hh_prev")
         source, previous = "hh_xref", "hh_prev"
     for stmt in HOUSEHOLD_SQL.replace("tmp_xref", source).split(";"):
         if stmt.strip():
