@@ -285,16 +285,16 @@ def _write_labels(conn: Connection, unresolved_labels: pd.DataFrame, scoped: boo
     # History: a department's record key is stable across its deliveries. A record that matched
     # no profile tonight (its ID was blanked, say) but belonged to a person before, and still
     # carries one of that person's names, stays with that person.
-    q("""UPDATE tmp_label t SET label = k.label, method = 'history', score = NULL
-         FROM linkage.crosswalk c
-         JOIN person_key k ON k.person_id = c.person_id
-         JOIN linkage.profile p ON 'K' || p.id_key = k.label
-         JOIN linkage.record r ON r.name IN (p.name, p.name2)
-         WHERE t.method = 'singleton'
-           AND c.feed_id = t.feed_id AND c.record_key = t.record_key
-           AND r.feed_id = t.feed_id AND r.record_key = t.record_key""")
     q("CREATE INDEX ON tmp_label (feed_id, record_key)")
     q("ANALYZE tmp_label")
+    q("""UPDATE tmp_label t SET label = k.label, method = 'history', score = NULL
+         FROM linkage.crosswalk c, person_key k, linkage.profile p, linkage.record r
+         WHERE t.method = 'singleton'
+           AND c.feed_id = t.feed_id AND c.record_key = t.record_key
+           AND k.person_id = c.person_id
+           AND p.id_key = substr(k.label, 2)
+           AND r.feed_id = t.feed_id AND r.record_key = t.record_key
+           AND r.name IN (p.name, p.name2)""")
 
 
 def _flag_weak(conn: Connection, labels: pd.DataFrame) -> int:
