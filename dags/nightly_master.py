@@ -24,9 +24,10 @@ DOC = """\
   publishes the asset `shouwang://linkage/crosswalk`. Trigger with `{"full": true}` to re-link
   everything (same ids on unchanged data).
 
-Linkage is one task, not mapped over township blocks: on a 450k-household county most of its time
-is set-based SQL in PostgreSQL and the probabilistic pass is a small part (docs/linkage.md gives
-the figures), so splitting it over workers would add a cross-township pass without saving time.
+Linkage is one task, not (yet) mapped over township blocks. On the 450k-household benchmark the
+full link takes about 12 minutes on 2 cores, half of it the probabilistic pass over ID-less
+records (docs/benchmarks.md); mapping it over townships would need a final cross-township pass
+for people who moved and only pays with more workers than this machine has.
 """
 
 
