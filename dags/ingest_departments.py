@@ -7,27 +7,20 @@ imports are imported inside the task when it runs.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import dag, get_current_context, task
 
 from shouwang.orchestration.assets import feed_asset
-from shouwang.orchestration.schedules import TIMEZONE, department_cadence, department_schedule, run_cadence
+from shouwang.orchestration.schedules import (
+    DEFAULT_ARGS,
+    TIMEZONE,
+    department_cadence,
+    department_schedule,
+    run_cadence,
+)
 from shouwang.registry import Feed, load_registry
 
 START_DATE = pendulum.datetime(2021, 1, 1, tz=TIMEZONE)
-
-DEFAULT_ARGS = {
-    "owner": "shouwang",
-    "retries": 3,
-    "retry_delay": timedelta(minutes=2),
-    # A multiplier in Airflow 3.3 (True would mean 1.0, a constant delay): 2, 4, 8 minutes, capped.
-    "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=30),
-    # A hung connection must not hold a worker slot forever; the largest feed loads in minutes.
-    "execution_timeout": timedelta(hours=2),
-}
 
 DAG_DOC = """\
 ### Ingest {dept_name} ({dept})

@@ -12,7 +12,7 @@ import pendulum
 from airflow.sdk import dag, task
 
 from shouwang.orchestration.nightly import CROSSWALK_ASSET, nightly_timetable
-from shouwang.orchestration.schedules import TIMEZONE
+from shouwang.orchestration.schedules import DEFAULT_ARGS, TIMEZONE
 
 DOC = """\
 ### Nightly master chain
@@ -39,14 +39,7 @@ for people who moved and only pays with more workers than this machine has.
     start_date=pendulum.datetime(2021, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "owner": "shouwang",
-        "retries": 3,
-        "retry_delay": timedelta(minutes=2),
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": timedelta(minutes=30),
-        "execution_timeout": timedelta(hours=3),
-    },
+    default_args={**DEFAULT_ARGS, "execution_timeout": timedelta(hours=3)},
     params={"full": False},
     tags=["shouwang", "nightly", "linkage"],
 )

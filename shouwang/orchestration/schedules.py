@@ -24,6 +24,7 @@ Why these schedules:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -32,6 +33,18 @@ if TYPE_CHECKING:
     from shouwang.registry import Feed
 
 TIMEZONE = "Asia/Shanghai"
+
+# Every task of every Shouwang DAG: retries with exponential backoff for transient failures.
+DEFAULT_ARGS = {
+    "owner": "shouwang",
+    "retries": 3,
+    "retry_delay": timedelta(minutes=2),
+    # A multiplier in Airflow 3.3 (True would mean 1.0, a constant delay): 2, 4, 8 minutes, capped.
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=30),
+    # A hung connection must not hold a worker slot forever; the largest feed loads in minutes.
+    "execution_timeout": timedelta(hours=2),
+}
 
 # The cadences Airflow runs on, shortest period first.
 RUN_CADENCES: tuple[str, ...] = ("daily", "weekly", "monthly", "quarterly", "yearly")
