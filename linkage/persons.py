@@ -31,8 +31,6 @@ from linkage.fs import FSModel, fit_supervised, override_field
 
 log = logging.getLogger(__name__)
 
-FIELDS = ("name", "birth_date", "sex", "place", "phone", "id")
-
 
 @dataclass(frozen=True)
 class PersonSettings:
@@ -128,18 +126,14 @@ def rebuild_profiles(conn: Connection, only_keys: str | None = None) -> int:
     return conn.exec_driver_sql("SELECT count(*) FROM linkage.profile").scalar_one()
 
 
-def _frame(conn: Connection, sql: str, params: dict | None = None) -> pd.DataFrame:
-    return frame(conn, sql, params)
-
-
 def load_profiles(conn: Connection) -> pd.DataFrame:
-    return _frame(conn, "SELECT * FROM linkage.profile ORDER BY id_key")
+    return frame(conn, "SELECT * FROM linkage.profile ORDER BY id_key")
 
 
 def load_unresolved(conn: Connection, only_changed: bool = False) -> pd.DataFrame:
     """Records without a usable ID (all of them, or only those in tmp_changed)."""
     join = "JOIN tmp_changed c USING (feed_id, record_key)" if only_changed else ""
-    return _frame(
+    return frame(
         conn,
         f"SELECT {_RECORD_COLS} FROM linkage.record {join} WHERE id_key IS NULL ORDER BY feed_id, record_key",
     )
@@ -149,7 +143,7 @@ def load_training_sample(conn: Connection, n: int) -> pd.DataFrame:
     """Records with a valid ID, as if their ID were missing: the labelled side of training."""
     total = conn.exec_driver_sql("SELECT count(*) FROM linkage.record WHERE id_key IS NOT NULL").scalar_one()
     pct = min(100.0, 100.0 * n / max(total, 1))
-    return _frame(
+    return frame(
         conn,
         f"SELECT {_RECORD_COLS} FROM linkage.record TABLESAMPLE BERNOULLI (%(pct)s) REPEATABLE (42)"
         " WHERE id_key IS NOT NULL ORDER BY feed_id, record_key",
@@ -707,10 +701,6 @@ def _link_unplaced(
     out["probability"] = best.reindex(out["l"]).fillna(1.0).to_numpy()
     # a group of 3+ held together by a tree of links: one wrong link would merge two people
     sizes = out.groupby("group")["l"].transform("size")
-    n_edges = (
-        pd.concat([pd.Series(groups[e["a"].to_numpy(dtype=np.int64)])]).value_counts()
-        if len(e)
-        else pd.Series()
-    )
+    n_edges = pd.Series(groups[e["a"].to_numpy(dtype=np.int64)]).value_counts() if len(e) else pd.Series()
     out["weak"] = (sizes >= 3) & (out["group"].map(n_edges).fillna(0) <= sizes - 1)
     return out
