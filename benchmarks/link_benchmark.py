@@ -36,6 +36,10 @@ def _database(households: int, seed: int, landing: Path, reuse: bool) -> tuple[s
                     text("SELECT count(*) FROM raw.delivery WHERE status = 'loaded'")
                 ).scalar()
             if loaded:
+                from shouwang.db import get_engine
+                from shouwang.db.migrate import upgrade
+
+                upgrade(get_engine(url))  # a database ingested by an older version
                 return url, None
         except Exception:
             pass

@@ -125,7 +125,8 @@ def id_number(a, b) -> np.ndarray:
     3 identical (only the check character may differ: a typo there); 2 one digit differs, two
     neighbouring digits are swapped (a typo that broke the check digit), or only the area code
     differs between Tanghe's old and new codes (412927 / 411328); 1 the leading digits an
-    Excel-mangled number kept (12 to 16 of them) agree; 0 different; -1 missing.
+    Excel-mangled number kept (14 to 16 of them: area code and birth date at least) agree, the
+    last one possibly rounded up; 0 different; -1 missing.
     """
     a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
     miss = _missing(a, b)
@@ -143,16 +144,21 @@ def id_number(a, b) -> np.ndarray:
     old_b, new_b = (cb[:, :6] == _OLD_AREA).all(axis=1), (cb[:, :6] == _NEW_AREA).all(axis=1)
     area_swap = full & eq[:, 6:17].all(axis=1) & ((old_a & new_b) | (new_a & old_b))
     out[area_swap] = 2
-    # an Excel-mangled ID that kept its leading digits: a prefix (area, birth date, ...) agreeing
-    short_a, short_b = (la >= 12) & (la < 17), (lb >= 12) & (lb < 17)
+    # an Excel-mangled ID that kept its leading digits (at least area and birth date): the prefix
+    # agreeing; Excel rounded the last digit it kept, so that one may be one more
+    short_a, short_b = (la >= 14) & (la < 17), (lb >= 14) & (lb < 17)
     prefix = short_a | short_b
     if prefix.any():
         n = np.minimum(la, lb)
-        covered = eq | (np.arange(18)[None, :] >= n[:, None])
-        agrees = covered.all(axis=1) & ((short_a & (lb >= la)) | (short_b & (la >= lb)))
+        pos = np.arange(18)[None, :]
+        a_is_short = short_a & (lb >= la)
+        diff = ca.astype(np.int64) - cb.astype(np.int64)
+        rounded = np.where(a_is_short[:, None], diff, -diff) == 1
+        covered = eq | (pos >= n[:, None]) | ((pos == (n - 1)[:, None]) & rounded)
+        agrees = covered.all(axis=1) & (a_is_short | (short_b & (la >= lb)))
         out[prefix] = np.where(agrees[prefix], 1, 0)
     out[full & (nd17 == 0)] = 3
-    out[miss] = MISSING
+    out[miss | ((la < 14) & ~miss) | ((lb < 14) & ~miss)] = MISSING  # too few digits to say anything
     return out
 
 
@@ -168,12 +174,14 @@ def phone(a, b) -> np.ndarray:
     return out
 
 
-def place(village_a, village_b, township_a, township_b) -> np.ndarray:
-    """3 same village; 2 same township, village known on one side only; 1 same township but
-    different villages; 0 different township; -1 nothing to compare.
+def place(village_a, village_b, township_a, township_b, detail_a=None, detail_b=None) -> np.ndarray:
+    """4 same village and the same group / house number; 3 same village; 2 same township, village
+    known on one side only; 1 same township but different villages; 0 different township;
+    -1 nothing to compare.
 
     "Village unknown" and "another village" are different evidence: a feed that only reports the
-    township (医保 canbao) says nothing against a match, a different village does.
+    township (医保 canbao) says nothing against a match, a different village does. Within a
+    village, the group (村民组) tells apart two people of the same name.
     """
     va, vb = np.asarray(village_a, dtype=object), np.asarray(village_b, dtype=object)
     ta, tb = np.asarray(township_a, dtype=object), np.asarray(township_b, dtype=object)
@@ -188,6 +196,9 @@ def place(village_a, village_b, township_a, township_b) -> np.ndarray:
     out[same_t] = 2
     out[same_t & has_v & (va != vb)] = 1
     out[has_v & (va == vb)] = 3
+    if detail_a is not None and detail_b is not None:
+        da, db = np.asarray(detail_a, dtype=object), np.asarray(detail_b, dtype=object)
+        out[(out == 3) & ~_missing(da, db) & (da == db)] = 4
     return out
 
 

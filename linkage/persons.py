@@ -54,6 +54,7 @@ class PersonSettings:
             BlockingRule("pinyin_village", ("pinyin", "village_code"), 100),
             BlockingRule("name_township", ("name", "township_code"), 200),
             BlockingRule("phone", ("phone",), 20),
+            BlockingRule("name_account", ("name", "account"), 20),
             BlockingRule("rare_name", ("name",), 40),
         )
     )
@@ -67,7 +68,8 @@ class PersonSettings:
 
 PROFILE_SQL = """
 TRUNCATE linkage.profile;
-INSERT INTO linkage.profile
+INSERT INTO linkage.profile (id_key, name, name2, sex, birth_date, township_code, village_code,
+    village2_code, phone, rep_feed_id, rep_record_key, address_detail, account)
 WITH keyed AS (SELECT * FROM linkage.record WHERE id_key IS NOT NULL),
 names AS (
     SELECT id_key, name, row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, name) AS rk
@@ -83,26 +85,40 @@ townships AS (
 phones AS (
     SELECT id_key, phone, row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, phone) AS rk
     FROM keyed WHERE phone IS NOT NULL GROUP BY id_key, phone),
+details AS (
+    SELECT id_key, address_detail,
+           row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, address_detail) AS rk
+    FROM keyed WHERE address_detail IS NOT NULL GROUP BY id_key, address_detail),
+accounts AS (
+    SELECT id_key, account, row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, account) AS rk
+    FROM keyed WHERE account IS NOT NULL GROUP BY id_key, account),
 reps AS (
     SELECT DISTINCT ON (id_key) id_key, feed_id, record_key FROM keyed
     ORDER BY id_key, (feed_id = 'gongan_huji') DESC, feed_id, record_key)
 SELECT r.id_key, n1.name, n2.name,
        CASE WHEN mod(substr(r.id_key, 17, 1)::int, 2) = 1 THEN 'M' ELSE 'F' END,
        to_date(substr(r.id_key, 7, 8), 'YYYYMMDD'),
-       t.township_code, v.village_code, v2.village_code, p.phone, r.feed_id, r.record_key
+       t.township_code, v.village_code, v2.village_code, p.phone, r.feed_id, r.record_key,
+       d.address_detail, a.account
 FROM reps r
 LEFT JOIN names n1 ON n1.id_key = r.id_key AND n1.rk = 1
 LEFT JOIN names n2 ON n2.id_key = r.id_key AND n2.rk = 2
 LEFT JOIN villages v ON v.id_key = r.id_key AND v.rk = 1
 LEFT JOIN villages v2 ON v2.id_key = r.id_key AND v2.rk = 2
 LEFT JOIN townships t ON t.id_key = r.id_key AND t.rk = 1
-LEFT JOIN phones p ON p.id_key = r.id_key AND p.rk = 1;
+LEFT JOIN phones p ON p.id_key = r.id_key AND p.rk = 1
+LEFT JOIN details d ON d.id_key = r.id_key AND d.rk = 1
+LEFT JOIN accounts a ON a.id_key = r.id_key AND a.rk = 1;
 ANALYZE linkage.profile;
 """
 
+# Bump when the comparison levels or fields change: the next run then re-links in full and
+# re-estimates the model instead of applying a stored one to levels it does not know.
+MODEL_VERSION = 2
+
 _RECORD_COLS = (
     "feed_id, record_key, id_key, id_digits, id_status, name, sex, birth_date, "
-    "township_code, village_code, phone"
+    "township_code, village_code, phone, address_detail, account"
 )
 
 
@@ -230,6 +246,7 @@ def compare_pairs(
         "sex": compare.exact(L["sex"].to_numpy(), R["sex"].to_numpy()),
         "place": _place(L, R, right_is_profile),
         "phone": compare.phone(L["phone"].to_numpy(), R["phone"].to_numpy()),
+        "account": compare.exact(L["account"].to_numpy(), R["account"].to_numpy()),
         "id": compare.id_number(L["id_digits"].to_numpy(), R["id_digits"].to_numpy()),
         "feed_slot": (
             slots.level(L["feed_id"].to_numpy(), np.asarray(ri), leave_one_out)
@@ -312,11 +329,14 @@ def load_feed_slots(
 def _place(L: pd.DataFrame, R: pd.DataFrame, right_is_profile: bool) -> np.ndarray:
     """Place level against the profile's villages: people are registered in one village and
     live, farm or hold an electricity account in another, so either of its two villages counts."""
+    detail_l, detail_r = L["address_detail"].to_numpy(), R["address_detail"].to_numpy()
     level = compare.place(
         L["village_code"].to_numpy(),
         R["village_code"].to_numpy(),
         L["township_code"].to_numpy(),
         R["township_code"].to_numpy(),
+        detail_l,
+        detail_r,
     )
     if right_is_profile and "village2_code" in R:
         second = compare.place(
@@ -324,8 +344,10 @@ def _place(L: pd.DataFrame, R: pd.DataFrame, right_is_profile: bool) -> np.ndarr
             R["village2_code"].to_numpy(),
             L["township_code"].to_numpy(),
             R["township_code"].to_numpy(),
+            detail_l,
+            detail_r,
         )
-        level = np.where(second == 3, second, level)
+        level = np.where(second >= 3, np.maximum(level, second), level)
     return level
 
 
@@ -353,7 +375,7 @@ def _tf(model_fields, left: pd.DataFrame, li: np.ndarray, freq: tuple[pd.Series,
 
 # ---------------------------------------------------------------- training -----------------------
 
-_LOO_FIELDS = ("name", "village_code", "township_code", "phone")
+_LOO_FIELDS = ("name", "village_code", "township_code", "phone", "address_detail", "account")
 
 
 def leave_one_out_profiles(conn: Connection, sample: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
@@ -429,27 +451,8 @@ def train(conn: Connection, profiles: pd.DataFrame, settings: PersonSettings) ->
     li = np.concatenate([np.arange(n), li_rand])
     pi = np.concatenate([own, rand])
     model = fit_supervised(levels, is_match)
-    id_levels = compare.id_number(
-        real["id_digits"].to_numpy()[li[~is_match]], profiles["id_digits"].to_numpy()[pi[~is_match]]
-    )
-    n_non = max(len(id_levels), 1)
-    u_id = {lv: max(float((id_levels == lv).sum()) / n_non, 1e-8) for lv in (0, 2, 3)}  # 1: below
-    u_id[-1] = 1.0
-    stats = conn.exec_driver_sql(
-        "SELECT count(*) FILTER (WHERE id_status IN ('valid', 'converted_15')),"
-        " count(*) FILTER (WHERE id_status IN ('bad_checksum', 'malformed') AND length(id_digits) = 18),"
-        " count(*) FILTER (WHERE length(id_digits) < 17), count(*) FILTER (WHERE id_digits IS NOT NULL)"
-        " FROM linkage.record"
-    ).one()
-    n_ids = max(stats[3], 1)
-    m_id = {
-        3: stats[0] / n_ids,
-        2: max(stats[1] / n_ids, 1e-4),
-        1: max(stats[2] / n_ids, 1e-4),
-        0: 1e-4,
-        -1: 1.0,
-    }
-    u_id = {**u_id, 1: max(float((id_levels == 1).sum()) / n_non, 1e-6)}
+    model = _near_miss_floors(model)
+    m_id, u_id = _id_probabilities(conn, real["id_digits"].to_numpy()[li[~is_match]], profiles, pi[~is_match])
     model = override_field(model, "id", m_id, u_id)
     model = FSModel(m=model.m, u=model.u, prior=1.0 / len(profiles), fields=model.fields)
     # blocking recall: share of the sampled records whose own profile the (non-ID) rules reach
@@ -465,6 +468,55 @@ def train(conn: Connection, profiles: pd.DataFrame, settings: PersonSettings) ->
         "model": model.as_dict(),
     }
     return model, report
+
+
+# A near miss (one character of a name, one part of a birth date) is at least this likely among
+# matches, whatever tonight's training sample shows: the contract lists such typos, and a county
+# whose sample happens to lack them must not turn a near miss into strong evidence against.
+NEAR_MISS_M_FLOOR = {"name": {1: 0.005}, "birth_date": {1: 0.005}}
+
+
+def _near_miss_floors(model: FSModel) -> FSModel:
+    m = {f: dict(levels) for f, levels in model.m.items()}
+    for f, floors in NEAR_MISS_M_FLOOR.items():
+        for level, floor in floors.items():
+            if f in m:
+                m[f][level] = max(m[f].get(level, 0.0), floor)
+    return FSModel(m=m, u=model.u, prior=model.prior, fields=model.fields)
+
+
+def _id_probabilities(
+    conn: Connection, sample_digits: np.ndarray, profiles: pd.DataFrame, random_pos: np.ndarray
+) -> tuple[dict[int, float], dict[int, float]]:
+    """m/u of the ID comparison, which only ever scores records without a usable ID.
+
+    m: among those records that still carry digits, how the ID arrives broken: 18 characters with
+    a typo (one digit or a swap: level 2; the check character itself: level 3) or an Excel prefix
+    (level 1). u: sampled valid IDs against random profiles; for the prefix level, the sampled IDs
+    cut to the 15 digits Excel keeps.
+    """
+    n18, npre = conn.exec_driver_sql(
+        "SELECT count(*) FILTER (WHERE length(id_digits) = 18),"
+        " count(*) FILTER (WHERE length(id_digits) BETWEEN 14 AND 16)"
+        " FROM linkage.record WHERE id_key IS NULL AND id_digits IS NOT NULL"
+    ).one()
+    n = max(n18 + npre, 1)
+    m_id = {
+        3: max(n18 / n / 18, 1e-4),
+        2: max(n18 / n * 17 / 18, 1e-4),
+        1: max(npre / n, 1e-4),
+        0: 1e-3,  # someone else's ID in the field, two typos
+        -1: 1.0,
+    }
+    theirs = profiles["id_digits"].to_numpy()[random_pos]
+    levels = compare.id_number(sample_digits, theirs)
+    cut = np.array([d[:15] if isinstance(d, str) else None for d in sample_digits], dtype=object)
+    prefix_levels = compare.id_number(cut, theirs)
+    n_non = max(len(levels), 1)
+    u_id = {lv: max(float((levels == lv).sum()) / n_non, 1e-8) for lv in (0, 2, 3)}
+    u_id[1] = max(float((prefix_levels == 1).sum()) / n_non, 1.0 / max(len(profiles), 1))
+    u_id[-1] = 1.0
+    return m_id, u_id
 
 
 # ---------------------------------------------------------------- scoring ------------------------

@@ -106,6 +106,12 @@ def select_sql(feed: Feed, where: str = "TRUE") -> str:
         "head_id_key": (
             id_key_sql("head_id_number", "head_id_number_status") if has("head_id_number") else "NULL::text"
         ),
+        "address_detail": "linkage.address_detail(address)" if has("address") else "NULL::text",
+        "account": (
+            "NULLIF(upper(regexp_replace(bank_account_masked, '[[:space:]]', '', 'g')), '')"
+            if has("bank_account_masked")
+            else "NULL::text"
+        ),
     }
     select = ",\n       ".join(f"{expr} AS {name}" for name, expr in cols.items())
     return f"SELECT {select}\nFROM staging.{feed.feed_id}_current\nWHERE {where}"
@@ -128,6 +134,8 @@ RECORD_COLUMNS = (
     "relation_to_head",
     "household_ref",
     "head_id_key",
+    "address_detail",
+    "account",
 )
 
 

@@ -84,9 +84,12 @@ def run_linkage(
         conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
         previous = conn.exec_driver_sql(
-            "SELECT count(*) FROM linkage.run WHERE status = 'succeeded'"
-        ).scalar_one()
-        mode = "full" if full or previous == 0 else "incremental"
+            "SELECT (figures->>'model_version')::int FROM linkage.run WHERE status = 'succeeded'"
+            " ORDER BY run_id DESC LIMIT 1"
+        ).first()
+        # no run yet, or the last one used another comparison model (e.g. before an upgrade
+        # added a field): everything is compared again
+        mode = "incremental" if previous and previous[0] == persons.MODEL_VERSION and not full else "full"
         run_id = conn.exec_driver_sql(
             "INSERT INTO linkage.run (mode) VALUES (%(m)s) RETURNING run_id", {"m": mode}
         ).scalar_one()
@@ -152,7 +155,7 @@ def run_linkage(
             "SELECT count(*) FROM linkage.household WHERE retired_run IS NULL"
         ).scalar_one()
         figures["seconds"] = timings
-        stored = {**figures, "model": model.as_dict()}
+        stored = {**figures, "model": model.as_dict(), "model_version": persons.MODEL_VERSION}
         conn.exec_driver_sql(
             "UPDATE linkage.run SET status = 'succeeded', finished_at = now(), figures = %(f)s,"
             " watermark = (SELECT max(delivery_id) FROM raw.delivery) WHERE run_id = %(r)s",

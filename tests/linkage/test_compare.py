@@ -99,6 +99,11 @@ def test_excel_mangled_prefix_levels():
     # 4.12927195901065E+17 kept 15 leading digits: area code, birth date and one more
     assert compare.id_number(arr("412927195901065"), arr("41292719590106512"))[0] == 1
     assert compare.id_number(arr("412927195901065"), arr("41292719590107512"))[0] == 0
+    # Excel rounds the last digit it keeps: 4129271959010649... shows as ...065
+    assert compare.id_number(arr("412927195901065"), arr("41292719590106498"))[0] == 1
+    assert compare.id_number(arr("412927195901065"), arr("41292719590106698"))[0] == 0
+    # 12 digits (area code, year and month) are too few to claim agreement or disagreement
+    assert compare.id_number(arr("411328195901"), arr("41132819590106512"))[0] == -1
     # 4.11328E+17 keeps nothing usable: records.py leaves such values out (missing)
     assert compare.id_number(arr(None), arr("41132819590106512"))[0] == -1
 
@@ -137,6 +142,8 @@ def test_unplaced_records_chained_by_single_links_are_flagged_weak():
             "township_code": None,
             "village_code": None,
             "phone": ["13800000001", "13800000001", None, "13900000002", "13900000002"],
+            "address_detail": None,
+            "account": None,
         }
     )
     left = prepare_records(rows)
