@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -620,6 +621,7 @@ def resolve(
     slots: FeedSlots | Callable[[np.ndarray], FeedSlots] | None = None,
 ) -> PersonResult:
     """Place records without a usable ID with profiles, queue the grey zone, group the rest."""
+    t0 = time.perf_counter()
     left = prepare_records(records)
     right, pos = _blocking_side(profiles)
     freq = name_frequencies(profiles)
@@ -632,6 +634,7 @@ def resolve(
             np.unique(np.concatenate([c[1] for c in pair_chunks])) if pair_chunks else np.zeros(0, int)
         )
         slots = slots(profiles["id_key"].to_numpy()[candidates])
+    t1 = time.perf_counter()
     parts = []
     for li, pi in pair_chunks:
         levels, _, total, _ = score(model, left, profiles, li, pi, freq, slots=slots)
@@ -708,6 +711,7 @@ def resolve(
     review = pd.DataFrame(review_rows, columns=["l", "p", "probability", "weight", "reason", "evidence"])
     evidence = {int(r.l): r.evidence for r in placed.itertuples(index=False)}
     # records placed nowhere: link them among themselves
+    t2 = time.perf_counter()
     rest = np.setdiff1d(np.arange(len(left)), placed["l"].to_numpy())
     uu = _link_unplaced(left.iloc[rest].reset_index(drop=True), model, settings, freq)
     uu["l"] = rest[uu["l"].to_numpy()] if len(uu) else uu["l"]
@@ -720,6 +724,11 @@ def resolve(
         "review_items": int(len(review)),
         "unplaced": int(len(rest)),
         "unplaced_groups": int(uu["group"].nunique()) if len(uu) else 0,
+        "seconds": {
+            "blocking": round(t1 - t0, 1),
+            "scoring_and_decisions": round(t2 - t1, 1),
+            "unplaced": round(time.perf_counter() - t2, 1),
+        },
     }
     return PersonResult(placed, review, evidence, uu, figures)
 

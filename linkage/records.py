@@ -106,7 +106,7 @@ def select_sql(feed: Feed, where: str = "TRUE") -> str:
         "head_id_key": (
             id_key_sql("head_id_number", "head_id_number_status") if has("head_id_number") else "NULL::text"
         ),
-        "address_detail": "linkage.address_detail(address)" if has("address") else "NULL::text",
+        "address_detail": "address_detail" if has("address") else "NULL::text",
         "account": (
             "NULLIF(upper(regexp_replace(bank_account_masked, '[[:space:]]', '', 'g')), '')"
             if has("bank_account_masked")

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 
 from shouwang.config import load_settings
-from shouwang.registry import Registry, load_registry
+from shouwang.registry import Feed, Registry, load_registry
 from shouwang.staging.schema import ddl_statements
 
 log = logging.getLogger(__name__)
@@ -89,11 +89,37 @@ def upgrade(engine: Engine, sql_dir: Path | None = None, registry: Registry | No
             applied_now.append(f"V{mig.version:03d}__{mig.name}")
         _seed_reference(conn)
         for feed in registry:
+            existing = _staging_columns(conn, feed.feed_id)
             for stmt in ddl_statements(feed):
                 conn.exec_driver_sql(stmt)
+            if existing:
+                _backfill_derived_columns(conn, feed, existing)
     if applied_now:
         log.info("applied migrations: %s", ", ".join(applied_now))
     return applied_now
+
+
+def _staging_columns(conn: Connection, feed_id: str) -> set[str]:
+    return set(
+        conn.execute(
+            text(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_schema = 'staging' AND table_name = :t"
+            ),
+            {"t": feed_id},
+        ).scalars()
+    )
+
+
+def _backfill_derived_columns(conn: Connection, feed: Feed, existing: set[str]) -> None:
+    """A column derived from delivered text, added to a table that already holds rows, is filled
+    from that text in SQL (rows staged later get it from the standardiser)."""
+    for col in feed.columns:
+        if col.type == "address" and f"{col.field}_detail" not in existing:
+            conn.exec_driver_sql(
+                f"UPDATE staging.{feed.feed_id} SET {col.field}_detail = linkage.address_detail({col.field})"
+                f" WHERE {col.field} IS NOT NULL"
+            )
 
 
 def _reference_rows(name: str) -> list[dict[str, str]]:

@@ -176,6 +176,7 @@ def _conform_column(
         out[f] = arrow
         out[f"{f}_township_code"] = parsed["township_code"].to_numpy()
         out[f"{f}_village_code"] = parsed["village_code"].to_numpy()
+        out[f"{f}_detail"] = parsed["detail"].to_numpy()
         _required(col, missing, missing, None, issues)
     else:  # pragma: no cover - registry validation forbids this
         raise ValueError(t)

@@ -59,7 +59,12 @@ def column_expansion(col: Column) -> list[tuple[str, str]]:
     if t in ("township", "village"):
         return [(f"{f}_code", "text"), (f, "text")]
     if t == "address":
-        return [(f, "text"), (f"{f}_township_code", "text"), (f"{f}_village_code", "text")]
+        return [
+            (f, "text"),
+            (f"{f}_township_code", "text"),
+            (f"{f}_village_code", "text"),
+            (f"{f}_detail", "text"),  # group (G8) or house number (N63): standardize.places.address_detail
+        ]
     raise ValueError(f"unknown column type {t!r}")
 
 

@@ -132,8 +132,23 @@ def test_villages_keeps_index_and_aligns_by_position(g):
 )
 def test_parse_addresses(g, raw, township, village):
     out = g.parse_addresses(s(raw))
-    assert list(out.columns) == ["township_code", "village_code"]
+    assert list(out.columns) == ["township_code", "village_code", "detail"]
     assert (out.iloc[0]["township_code"], out.iloc[0]["village_code"]) == (township, village)
+
+
+@pytest.mark.parametrize(
+    ("raw", "detail"),
+    [
+        ("南阳市唐河县上屯镇南周岗村委会第14村民组", "G14"),
+        ("东兴西张坡三组", "G3"),
+        ("东王集廖店4队", "G4"),
+        ("唐河县东兴街道东方明珠24号楼2单元902室", "N24"),
+        ("唐河县东兴友兰居委会", None),
+        (None, None),
+    ],
+)
+def test_parse_addresses_keeps_the_group_or_house_number(g, raw, detail):
+    assert g.parse_addresses(s(raw)).iloc[0]["detail"] == detail
 
 
 def test_with_villages_adds_communities_from_ledger(g):
@@ -144,7 +159,7 @@ def test_with_villages_adds_communities_from_ledger(g):
     assert g2.villages(s(DONGXING), s("友兰居委会")).iloc[0] == "411328003301"
     assert g2.parse_addresses(s("唐河县东兴友兰居委会")).iloc[0]["village_code"] == "411328003301"
     # no township written: the community is unique in the county
-    assert g2.parse_addresses(s("唐河县友兰社区63号")).iloc[0].tolist() == [DONGXING, "411328003301"]
+    assert g2.parse_addresses(s("唐河县友兰社区63号")).iloc[0].tolist() == [DONGXING, "411328003301", "N63"]
     assert g.villages(s(DONGXING), s("友兰社区")).iloc[0] is None  # the original is unchanged
 
 

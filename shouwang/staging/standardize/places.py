@@ -18,7 +18,7 @@ import pandas as pd
 
 from ._common import DELETE_WHITESPACE, FULLWIDTH, expand, factorize, object_array, t2s_table
 
-__all__ = ["Gazetteer", "default_gazetteer"]
+__all__ = ["Gazetteer", "address_detail", "default_gazetteer"]
 
 TOWNSHIP_SUFFIXES = tuple("街道办事处 街道办 办事处 街道 街办 镇人民政府 乡人民政府 镇 乡".split())
 VILLAGE_SUFFIXES = tuple(
@@ -34,6 +34,11 @@ _AFTER_VILLAGE = re.compile(
 )
 
 _ADDRESS_DETAIL = re.compile(r"[0-9０-９一二三四五六七八九十百]+(组|队|号|栋|幢|单元|室|楼|排).*$")
+# Below the village: the group (8组, 第11村民组, 八队, 三村民小组) or, in town, the house number (63号).
+_GROUP = re.compile(r"([0-9]{1,3}|[〇零一二两三四五六七八九十]{1,3})(?:村民|居民)?小?[组队]")
+_HOUSE_NUMBER = re.compile(r"([0-9]{1,5})号")
+_CN_NUMERALS = str.maketrans("〇零一二两三四五六七八九", "001223456789")
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 COUNTY_CODE = "411328"
 COUNTY_NAMES = frozenset({"全县", "唐河县", "河南省唐河县", "全县合计", "合计"})
 
@@ -276,8 +281,9 @@ class Gazetteer:
         return self._village_prefix(rest, written)
 
     def parse_addresses(self, raw: pd.Series) -> pd.DataFrame:
-        """township_code and village_code from free text such as 河南省唐河县源潭镇刘岗村3组,
-        唐河县东兴街道南许寨村委会8队 or 唐河县东兴友兰居委会; unknown parts are None."""
+        """township_code, village_code and detail (group or house number, see `address_detail`)
+        from free text such as 河南省唐河县源潭镇刘岗村3组, 唐河县东兴街道南许寨村委会8队 or
+        唐河县东兴友兰居委会; unknown parts are None."""
         codes, uniques = factorize(raw)
         # Only the leading township/village matter: drop group and house details (3组, 8队, 12号)
         # first, so a county's ~100k distinct addresses parse as a few thousand places.
@@ -292,10 +298,45 @@ class Gazetteer:
         parsed = [self._parse_one(u) for u in places.tolist()]
         townships = object_array([p[0] for p in parsed])[place_of]
         villages = object_array([p[1] for p in parsed])[place_of]
+        details = object_array([address_detail(u) for u in uniques.tolist()])
         return pd.DataFrame(
-            {"township_code": expand(codes, townships, None), "village_code": expand(codes, villages, None)},
+            {
+                "township_code": expand(codes, townships, None),
+                "village_code": expand(codes, villages, None),
+                "detail": expand(codes, details, None),
+            },
             index=raw.index,
         )
+
+
+def _small_number(text: str) -> int | None:
+    """'11' / '十一' / '二十三' / '八' -> int (up to 99); None for anything else."""
+    if text.isascii() and text.isdigit():
+        return int(text)
+    head, ten, tail = text.partition("十")
+    if ten:
+        if len(head) > 1 or len(tail) > 1 or "十" in tail:
+            return None
+        return int(head.translate(_CN_NUMERALS) or "1") * 10 + int(tail.translate(_CN_NUMERALS) or "0")
+    if 1 <= len(text) <= 2:
+        return int(text.translate(_CN_NUMERALS))
+    return None
+
+
+def address_detail(text: str | None) -> str | None:
+    """The part of an address below the village as a short key: 'G<n>' for a village group
+    (组 / 队 / 村民组 / 村民小组), else 'N<n>' for a house number, else None. Same rules as the
+    SQL function linkage.address_detail (sql/migrations/V007), which back-fills older rows."""
+    if not text:
+        return None
+    text = text.translate(_FULLWIDTH_DIGITS)
+    group = _GROUP.search(text)
+    if group is not None:
+        n = _small_number(group.group(1))
+        if n is not None:
+            return f"G{n}"
+    house = _HOUSE_NUMBER.search(text)
+    return f"N{house.group(1).lstrip('0')}" if house else None
 
 
 @functools.cache
