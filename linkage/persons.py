@@ -281,25 +281,28 @@ class FeedSlots:
         return out
 
 
+def one_record_feeds(conn: Connection, max_duplicate_share: float = 0.01) -> list[str]:
+    """Feeds where ID keys are (nearly) unique: one record per person. Read from the data on a
+    full run and kept with the model, so an incremental night does not count 9 M records again."""
+    return frame(
+        conn,
+        "SELECT feed_id FROM linkage.record WHERE id_key IS NOT NULL"
+        " GROUP BY feed_id HAVING count(*) >= 50"
+        f" AND count(DISTINCT id_key) >= (1 - {max_duplicate_share}) * count(*) ORDER BY feed_id",
+    )["feed_id"].tolist()
+
+
 def load_feed_slots(
     conn: Connection,
     profiles: pd.DataFrame,
+    slot_feeds: list[str],
     feeds: list[str] | None = None,
     only_keys: np.ndarray | None = None,
-    max_duplicate_share: float = 0.01,
 ) -> FeedSlots:
-    """Feeds where ID keys are (nearly) unique, and each profile's record count in them
-    (for every profile, or only the `only_keys` an incremental night's candidates are)."""
-    where = "AND feed_id = ANY(%(f)s)" if feeds is not None else ""
-    params = {"f": list(feeds)} if feeds is not None else None
-    unique = frame(
-        conn,
-        "SELECT feed_id FROM linkage.record WHERE id_key IS NOT NULL "
-        + where
-        + " GROUP BY feed_id HAVING count(*) >= 50"
-        f" AND count(DISTINCT id_key) >= (1 - {max_duplicate_share}) * count(*)",
-        params,
-    )["feed_id"].tolist()
+    """Each profile's record count in the one-record-per-person feeds (`slot_feeds`, restricted
+    to `feeds` when given), for every profile or only the `only_keys` an incremental night's
+    candidates are."""
+    unique = [f for f in slot_feeds if feeds is None or f in set(feeds)]
     columns = {f: i for i, f in enumerate(sorted(unique))}
     counts = np.zeros((len(profiles), max(len(columns), 1)), dtype=np.uint8)
     if columns:
@@ -416,7 +419,9 @@ def leave_one_out_profiles(conn: Connection, sample: pd.DataFrame, own: pd.DataF
     return out
 
 
-def train(conn: Connection, profiles: pd.DataFrame, settings: PersonSettings) -> tuple[FSModel, dict]:
+def train(
+    conn: Connection, profiles: pd.DataFrame, settings: PersonSettings, slot_feeds: list[str]
+) -> tuple[FSModel, dict]:
     """Estimate m/u on this night's data with the ID number as the teacher.
 
     Records that do have a valid ID are compared, as if their ID were missing, with their own
@@ -443,7 +448,7 @@ def train(conn: Connection, profiles: pd.DataFrame, settings: PersonSettings) ->
         profiles["id_key"].to_numpy()[rand] != sample["id_key"].to_numpy()[np.repeat(np.arange(n), 2)]
     ]
     li_rand = np.repeat(np.arange(n), 2)[: len(rand)]
-    slots = load_feed_slots(conn, profiles)
+    slots = load_feed_slots(conn, profiles, slot_feeds)
     match_levels = compare_pairs(hidden, own_loo, np.arange(n), np.arange(n))
     match_levels["feed_slot"] = slots.level(hidden["feed_id"].to_numpy(), own, leave_one_out=True)
     non_levels = compare_pairs(hidden, profiles, li_rand, rand, slots=slots)

@@ -59,6 +59,15 @@ def _load_model(conn: Connection) -> FSModel | None:
     return FSModel(m=m, u=u, prior=row["prior"], fields=tuple(fields))
 
 
+def _stored(key: str, conn: Connection):
+    """A part of the model kept in the last succeeded run's figures (None when that run lacks it)."""
+    return conn.exec_driver_sql(
+        "SELECT figures->%(k)s FROM linkage.run WHERE status = 'succeeded' AND figures ? 'model'"
+        " ORDER BY run_id DESC LIMIT 1",
+        {"k": key},
+    ).scalar()
+
+
 def _decisions(conn: Connection) -> pd.DataFrame:
     return frame(conn, "SELECT * FROM linkage.steward_decision")
 
@@ -108,15 +117,21 @@ def run_linkage(
         profiles = persons.prepare_profiles(persons.load_profiles(conn))
         t = lap("profiles", t)
         model = None if mode == "full" else _load_model(conn)
-        if model is None:
-            model, training = persons.train(conn, profiles, settings)
+        slot_feeds = None if model is None else _stored("slot_feeds", conn)
+        if model is None or slot_feeds is None:
+            slot_feeds = persons.one_record_feeds(conn)
+            model, training = persons.train(conn, profiles, settings, slot_feeds)
             figures["training"] = {k: v for k, v in training.items() if k != "model"}
         t = lap("training", t)
         unresolved = persons.load_unresolved(conn, only_changed=(mode == "incremental"))
 
         def slots(candidate_keys: np.ndarray) -> persons.FeedSlots:
             return persons.load_feed_slots(
-                conn, profiles, sorted(unresolved["feed_id"].unique()), candidate_keys if scoped else None
+                conn,
+                profiles,
+                slot_feeds,
+                sorted(unresolved["feed_id"].unique()),
+                candidate_keys if scoped else None,
             )
 
         result = persons.resolve(unresolved, profiles, model, settings, _decisions(conn), slots)
@@ -155,7 +170,12 @@ def run_linkage(
             "SELECT count(*) FROM linkage.household WHERE retired_run IS NULL"
         ).scalar_one()
         figures["seconds"] = timings
-        stored = {**figures, "model": model.as_dict(), "model_version": persons.MODEL_VERSION}
+        stored = {
+            **figures,
+            "model": model.as_dict(),
+            "model_version": persons.MODEL_VERSION,
+            "slot_feeds": slot_feeds,
+        }
         conn.exec_driver_sql(
             "UPDATE linkage.run SET status = 'succeeded', finished_at = now(), figures = %(f)s,"
             " watermark = (SELECT max(delivery_id) FROM raw.delivery) WHERE run_id = %(r)s",
@@ -207,8 +227,9 @@ def _scope(conn: Connection, placed_keys: np.ndarray) -> int:
          SELECT feed_id, record_key FROM scope_prev
          UNION SELECT feed_id, record_key FROM tmp_changed
          UNION SELECT r.feed_id, r.record_key FROM linkage.record r JOIN scope_keys k USING (id_key)""")
-    q("""DELETE FROM scope_records s WHERE NOT EXISTS (
-           SELECT 1 FROM linkage.record r WHERE r.feed_id = s.feed_id AND r.record_key = s.record_key)""")
+    # records gone from linkage.record tonight are exactly tmp_removed
+    q("""DELETE FROM scope_records s USING tmp_removed t
+         WHERE t.feed_id = s.feed_id AND t.record_key = s.record_key""")
     q("CREATE INDEX ON scope_records (feed_id, record_key)")
     q("ANALYZE scope_records")
     q("ANALYZE scope_prev")
@@ -343,19 +364,35 @@ def _write_crosswalk(conn: Connection, registry: Registry, run_id: int, scoped: 
     q("DROP TABLE IF EXISTS pg_temp.tmp_feeds")
     q("CREATE TEMP TABLE tmp_feeds (feed_id text PRIMARY KEY, dept text, feed text)")
     _copy_frame(conn, "tmp_feeds", feeds)
-    insert = """INSERT INTO linkage.crosswalk
-               (feed_id, record_key, dept, feed, person_id, household_id, score, method, run_id)
-           SELECT x.feed_id, x.record_key, f.dept, f.feed, x.person_id, m.household_id, x.score,
-                  x.method, %(r)s
-           FROM tmp_xref x JOIN tmp_feeds f ON f.feed_id = x.feed_id
-           LEFT JOIN linkage.membership m ON m.person_id = x.person_id"""
+    rows = """SELECT x.feed_id, x.record_key, f.dept, f.feed, x.person_id, m.household_id, x.score, x.method
+              FROM tmp_xref x JOIN tmp_feeds f ON f.feed_id = x.feed_id
+              LEFT JOIN linkage.membership m ON m.person_id = x.person_id"""
+    columns = "feed_id, record_key, dept, feed, person_id, household_id, score, method, run_id"
     if scoped:
-        for source in ("scope_prev", "scope_records", "tmp_removed"):
-            q(
-                f"DELETE FROM linkage.crosswalk c USING {source} s"
-                " WHERE c.feed_id = s.feed_id AND c.record_key = s.record_key"
-            )
-        q(insert, {"r": run_id})
+        # Most records in scope keep their person, household, score and method: only rows that
+        # differ are rewritten (each rewrite costs three index entries in a 9 M-row table), so
+        # run_id is the run that last changed a row.
+        q("DROP TABLE IF EXISTS pg_temp.tmp_cw")
+        q(f"CREATE TEMP TABLE tmp_cw AS {rows}")
+        q("CREATE INDEX ON tmp_cw (feed_id, record_key)")
+        q("ANALYZE tmp_cw")
+        q("""DELETE FROM linkage.crosswalk c
+             USING (SELECT feed_id, record_key FROM scope_prev
+                    UNION SELECT feed_id, record_key FROM scope_records
+                    UNION SELECT feed_id, record_key FROM tmp_removed) s
+             WHERE c.feed_id = s.feed_id AND c.record_key = s.record_key
+               AND NOT EXISTS (SELECT 1 FROM tmp_cw n
+                               WHERE n.feed_id = c.feed_id AND n.record_key = c.record_key
+                                 AND n.person_id = c.person_id AND n.method = c.method
+                                 AND n.household_id IS NOT DISTINCT FROM c.household_id
+                                 AND n.score IS NOT DISTINCT FROM c.score)""")
+        q(
+            f"""INSERT INTO linkage.crosswalk ({columns})
+               SELECT n.*, %(r)s FROM tmp_cw n
+               WHERE NOT EXISTS (SELECT 1 FROM linkage.crosswalk c
+                                 WHERE c.feed_id = n.feed_id AND c.record_key = n.record_key)""",
+            {"r": run_id},
+        )
         # members of touched households outside the scope may have a new household id (a split)
         q("""UPDATE linkage.crosswalk c SET household_id = m.household_id
              FROM linkage.membership m
@@ -366,7 +403,7 @@ def _write_crosswalk(conn: Connection, registry: Registry, run_id: int, scoped: 
     q("ALTER TABLE linkage.crosswalk DROP CONSTRAINT IF EXISTS crosswalk_pkey")
     q("DROP INDEX IF EXISTS linkage.crosswalk_person")
     q("DROP INDEX IF EXISTS linkage.crosswalk_household")
-    q(insert, {"r": run_id})
+    q(f"INSERT INTO linkage.crosswalk ({columns}) SELECT r.*, %(r)s FROM ({rows}) r", {"r": run_id})
     for stmt in _CROSSWALK_INDEXES:
         q(stmt)
     q("ANALYZE linkage.crosswalk")
