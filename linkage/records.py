@@ -151,12 +151,47 @@ def rebuild_records(conn: Connection, registry: Registry) -> int:
     return total
 
 
-def refresh_records(conn: Connection, registry: Registry) -> tuple[int, int]:
+def feed_watermarks(conn: Connection) -> dict[str, int]:
+    """Per feed, the newest delivery registered so far. A feed's deliveries are applied one at a
+    time (ingest locks the feed before it takes a delivery id), so a later run finds everything
+    this run did not see among rows stamped with a higher delivery id."""
+    return {
+        feed_id: int(d)
+        for feed_id, d in conn.exec_driver_sql(
+            "SELECT feed_id, max(delivery_id) FROM raw.delivery GROUP BY feed_id"
+        ).all()
+    }
+
+
+def _replayed_since(conn: Connection, feed_id: str, watermark: int) -> bool:
+    """A delivery since the watermark that is not newer than what was applied before it (late, or
+    a correction) rolled staging back and replayed later deliveries under their old ids: that
+    feed is compared in full, whatever the replay left stamped below the watermark."""
+    return bool(
+        conn.exec_driver_sql(
+            """SELECT EXISTS (
+                   SELECT 1 FROM raw.delivery n
+                   WHERE n.feed_id = %(f)s AND n.delivery_id > %(w)s
+                     AND n.extract_date <= (SELECT max(o.extract_date) FROM raw.delivery o
+                                            WHERE o.feed_id = %(f)s AND o.delivery_id <= %(w)s
+                                              AND o.status IN ('loaded', 'superseded')))""",
+            {"f": feed_id, "w": watermark},
+        ).scalar_one()
+    )
+
+
+def refresh_records(
+    conn: Connection, registry: Registry, since: dict[str, int] | None = None
+) -> tuple[int, int, list[str]]:
     """Bring linkage.record up to the current staging state, touching only what changed.
 
-    Returns (upserted, deleted). Leaves two temp tables for the incremental run:
-    tmp_changed (new or changed records, with the ID key they had before) and tmp_removed
-    (records no longer current, with their last ID key).
+    `since`: the feed watermarks of the previous run. A feed whose deliveries since then all came
+    in order is read from its rows stamped after the watermark only (new versions, closed
+    versions); any other feed is compared in full by row hash.
+
+    Returns (upserted, deleted, feeds compared in full). Leaves two temp tables for the
+    incremental run: tmp_changed (new or changed records, with the ID key they had before) and
+    tmp_removed (records no longer current, with their last ID key).
     """
     q = conn.exec_driver_sql
     q("DROP TABLE IF EXISTS pg_temp.tmp_changed, pg_temp.tmp_removed, pg_temp.tmp_diff")
@@ -167,12 +202,18 @@ def refresh_records(conn: Connection, registry: Registry) -> tuple[int, int]:
     q("CREATE TEMP TABLE tmp_removed (feed_id text, record_key text, old_id_key text)")
     cols = ", ".join(RECORD_COLUMNS)
     upserted = deleted = 0
+    compared_in_full = []
     for feed in linked_feeds(registry):
         t = feed.feed_id
+        wm = (since or {}).get(t)
+        if wm is not None and _replayed_since(conn, t, wm):
+            wm = None
+        if wm is None:
+            compared_in_full.append(t)
         q("DROP TABLE IF EXISTS pg_temp.tmp_diff")
         q(
             f"""CREATE TEMP TABLE tmp_diff AS
-                WITH cur AS ({select_sql(feed)})
+                WITH cur AS ({select_sql(feed, "TRUE" if wm is None else f"valid_from > {int(wm)}")})
                 SELECT cur.*, r.id_key AS old_id_key FROM cur
                 LEFT JOIN linkage.record r ON r.feed_id = cur.feed_id AND r.record_key = cur.record_key
                 WHERE r.record_key IS NULL OR r.row_hash <> cur.row_hash"""
@@ -183,12 +224,17 @@ def refresh_records(conn: Connection, registry: Registry) -> tuple[int, int]:
                 ON CONFLICT (feed_id, record_key) DO UPDATE SET
                 {", ".join(f"{c} = EXCLUDED.{c}" for c in RECORD_COLUMNS[2:])}"""
         ).rowcount
+        closed = (
+            ""
+            if wm is None
+            else f" AND r.record_key IN (SELECT record_key FROM staging.{t} WHERE valid_to > {int(wm)})"
+        )
         deleted += q(
             f"""WITH gone AS (
-                    DELETE FROM linkage.record r WHERE r.feed_id = '{t}'
+                    DELETE FROM linkage.record r WHERE r.feed_id = '{t}'{closed}
                     AND NOT EXISTS (SELECT 1 FROM staging.{t}_current c WHERE c.record_key = r.record_key)
                     RETURNING r.feed_id, r.record_key, r.id_key)
                 INSERT INTO tmp_removed SELECT * FROM gone"""
         ).rowcount
     q("ANALYZE tmp_changed")
-    return upserted, deleted
+    return upserted, deleted, compared_in_full

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine
 from linkage import persons, stable_ids
 from linkage.db import frame
 from linkage.fs import FSModel
-from linkage.records import rebuild_records, refresh_records
+from linkage.records import feed_watermarks, rebuild_records, refresh_records
 from shouwang.registry import Registry, load_registry
 
 log = logging.getLogger(__name__)
@@ -104,11 +104,12 @@ def run_linkage(
         ).scalar_one()
         t = time.perf_counter()
         figures: dict = {}
+        watermarks = feed_watermarks(conn)  # before reading staging: what arrives later is next run's
         if mode == "full":
             figures["records"] = rebuild_records(conn, registry)
         else:
-            up, gone = refresh_records(conn, registry)
-            figures.update(records_changed=up, records_removed=gone)
+            up, gone, in_full = refresh_records(conn, registry, _stored("feed_watermarks", conn))
+            figures.update(records_changed=up, records_removed=gone, feeds_compared_in_full=in_full)
             figures["records"] = conn.exec_driver_sql("SELECT count(*) FROM linkage.record").scalar_one()
             _changed_keys(conn)
         scoped = mode == "incremental"
@@ -175,6 +176,7 @@ def run_linkage(
             "model": model.as_dict(),
             "model_version": persons.MODEL_VERSION,
             "slot_feeds": slot_feeds,
+            "feed_watermarks": watermarks,
         }
         conn.exec_driver_sql(
             "UPDATE linkage.run SET status = 'succeeded', finished_at = now(), figures = %(f)s,"
