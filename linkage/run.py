@@ -207,7 +207,7 @@ def _scope(conn: Connection, placed_keys: np.ndarray) -> int:
     q = conn.exec_driver_sql
     q(
         "DROP TABLE IF EXISTS pg_temp.scope_keys, pg_temp.scope_persons, pg_temp.scope_prev,"
-        " pg_temp.scope_records"
+        " pg_temp.scope_records, pg_temp.scope_rep"
     )
     q("CREATE TEMP TABLE scope_keys AS SELECT id_key FROM changed_keys")
     if len(placed_keys):
@@ -215,11 +215,23 @@ def _scope(conn: Connection, placed_keys: np.ndarray) -> int:
     q("CREATE INDEX ON scope_keys (id_key)")
     q("ANALYZE scope_keys")
     q("ANALYZE tmp_removed")
+    # Yesterday every record of an ID key belonged to that key's person, so one record per key
+    # (the profile's representative) finds it, when that record is not new or changed tonight;
+    # other keys look through all their records.
+    q("""CREATE TEMP TABLE scope_rep AS
+         SELECT k.id_key, c.person_id FROM scope_keys k JOIN linkage.profile p USING (id_key)
+         JOIN linkage.crosswalk c ON c.feed_id = p.rep_feed_id AND c.record_key = p.rep_record_key
+         WHERE NOT EXISTS (SELECT 1 FROM tmp_changed t
+                           WHERE t.feed_id = p.rep_feed_id AND t.record_key = p.rep_record_key)""")
+    q("CREATE INDEX ON scope_rep (id_key)")
+    q("ANALYZE scope_rep")
     q("""CREATE TEMP TABLE scope_persons AS
          SELECT c.person_id FROM linkage.crosswalk c JOIN tmp_changed t USING (feed_id, record_key)
          UNION SELECT c.person_id FROM linkage.crosswalk c JOIN tmp_removed t USING (feed_id, record_key)
-         UNION SELECT c.person_id FROM linkage.record r JOIN scope_keys k ON k.id_key = r.id_key
-               JOIN linkage.crosswalk c ON c.feed_id = r.feed_id AND c.record_key = r.record_key""")
+         UNION SELECT person_id FROM scope_rep
+         UNION SELECT c.person_id FROM scope_keys k JOIN linkage.record r ON r.id_key = k.id_key
+               JOIN linkage.crosswalk c ON c.feed_id = r.feed_id AND c.record_key = r.record_key
+               WHERE NOT EXISTS (SELECT 1 FROM scope_rep s WHERE s.id_key = k.id_key)""")
     q("CREATE INDEX ON scope_persons (person_id)")
     q("ANALYZE scope_persons")
     q("""CREATE TEMP TABLE scope_prev AS
