@@ -387,24 +387,24 @@ def _write_crosswalk(conn: Connection, registry: Registry, run_id: int, scoped: 
         # differ are rewritten (each rewrite costs three index entries in a 9 M-row table), so
         # run_id is the run that last changed a row.
         q("DROP TABLE IF EXISTS pg_temp.tmp_cw")
-        q(f"CREATE TEMP TABLE tmp_cw AS {rows}")
-        q("CREATE INDEX ON tmp_cw (feed_id, record_key)")
+        q(f"""CREATE TEMP TABLE tmp_cw AS
+              SELECT n.*, (c.person_id IS NOT DISTINCT FROM n.person_id
+                           AND c.method IS NOT DISTINCT FROM n.method
+                           AND c.household_id IS NOT DISTINCT FROM n.household_id
+                           AND c.score IS NOT DISTINCT FROM n.score) AS same
+              FROM ({rows}) n
+              LEFT JOIN linkage.crosswalk c ON c.feed_id = n.feed_id AND c.record_key = n.record_key""")
+        q("CREATE INDEX ON tmp_cw (feed_id, record_key) WHERE NOT same")
         q("ANALYZE tmp_cw")
-        q("""DELETE FROM linkage.crosswalk c
-             USING (SELECT feed_id, record_key FROM scope_prev
-                    UNION SELECT feed_id, record_key FROM scope_records
-                    UNION SELECT feed_id, record_key FROM tmp_removed) s
-             WHERE c.feed_id = s.feed_id AND c.record_key = s.record_key
-               AND NOT EXISTS (SELECT 1 FROM tmp_cw n
-                               WHERE n.feed_id = c.feed_id AND n.record_key = c.record_key
-                                 AND n.person_id = c.person_id AND n.method = c.method
-                                 AND n.household_id IS NOT DISTINCT FROM c.household_id
-                                 AND n.score IS NOT DISTINCT FROM c.score)""")
+        # every record in scope is in tmp_cw; the scope's other records are tonight's removals
+        q("""DELETE FROM linkage.crosswalk c USING tmp_cw n
+             WHERE NOT n.same AND c.feed_id = n.feed_id AND c.record_key = n.record_key""")
+        q("""DELETE FROM linkage.crosswalk c USING tmp_removed t
+             WHERE c.feed_id = t.feed_id AND c.record_key = t.record_key""")
         q(
             f"""INSERT INTO linkage.crosswalk ({columns})
-               SELECT n.*, %(r)s FROM tmp_cw n
-               WHERE NOT EXISTS (SELECT 1 FROM linkage.crosswalk c
-                                 WHERE c.feed_id = n.feed_id AND c.record_key = n.record_key)""",
+                SELECT feed_id, record_key, dept, feed, person_id, household_id, score, method, %(r)s
+                FROM tmp_cw WHERE NOT same""",
             {"r": run_id},
         )
         # members of touched households outside the scope may have a new household id (a split)
