@@ -562,17 +562,32 @@ def _resolve_households(conn: Connection, run_id: int, scoped: bool = False) -> 
         if stmt.strip():
             q(stmt)
     figures = stable_ids.assign(conn, stable_ids.HOUSEHOLD, "person_household", previous, "person_id", run_id)
+    rows = """SELECT p.person_id, i.id AS household_id, p.relation_to_head, p.source
+              FROM person_household p JOIN household_ids i ON i.label = p.label"""
+    columns = "person_id, household_id, relation_to_head, source, run_id"
     if scoped:
-        q("DELETE FROM linkage.membership WHERE person_id IN (SELECT person_id FROM hh_prev)")
-        q("DELETE FROM linkage.membership WHERE person_id IN (SELECT person_id FROM person_household)")
+        # as for the crosswalk: only memberships that differ are rewritten
+        q("DROP TABLE IF EXISTS pg_temp.tmp_mem")
+        q(f"""CREATE TEMP TABLE tmp_mem AS
+              SELECT n.*, (m.household_id IS NOT DISTINCT FROM n.household_id
+                           AND m.relation_to_head IS NOT DISTINCT FROM n.relation_to_head
+                           AND m.source IS NOT DISTINCT FROM n.source) AS same
+              FROM ({rows}) n LEFT JOIN linkage.membership m ON m.person_id = n.person_id""")
+        q("CREATE INDEX ON tmp_mem (person_id)")
+        q("ANALYZE tmp_mem")
+        q("""DELETE FROM linkage.membership m
+             WHERE m.person_id IN (SELECT person_id FROM hh_prev)
+               AND NOT EXISTS (SELECT 1 FROM tmp_mem n WHERE n.person_id = m.person_id AND n.same)""")
+        q("DELETE FROM linkage.membership m USING tmp_mem n WHERE n.person_id = m.person_id AND NOT n.same")
+        q(
+            f"""INSERT INTO linkage.membership ({columns})
+                SELECT person_id, household_id, relation_to_head, source, %(r)s
+                FROM tmp_mem WHERE NOT same""",
+            {"r": run_id},
+        )
     else:
         q("TRUNCATE linkage.membership")
-    q(
-        """INSERT INTO linkage.membership (person_id, household_id, relation_to_head, source, run_id)
-         SELECT p.person_id, i.id, p.relation_to_head, p.source, %(r)s
-         FROM person_household p JOIN household_ids i ON i.label = p.label""",
-        {"r": run_id},
-    )
+        q(f"INSERT INTO linkage.membership ({columns}) SELECT r.*, %(r)s FROM ({rows}) r", {"r": run_id})
     figures["by_source"] = dict(
         q(
             f"SELECT source, count(*) FROM linkage.membership"
