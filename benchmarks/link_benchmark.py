@@ -76,7 +76,7 @@ def _phase_splink(url: str, out: mp.Queue) -> None:
         records = frame(
             conn,
             "SELECT feed_id, record_key, id_digits, id_key, name, sex, birth_date::text AS birth_date,"
-            " township_code, village_code, phone FROM linkage.record",
+            " township_code, village_code, phone, address_detail, account FROM linkage.record",
         )
     records["pinyin"] = name_pinyin(records["name"])
     load_seconds = time.perf_counter() - t0

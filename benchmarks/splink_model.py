@@ -48,6 +48,8 @@ RECORD_COLUMNS = (
     "township_code",
     "village_code",
     "phone",
+    "address_detail",
+    "account",
 )
 MEMORY_LIMIT = "6GB"  # DuckDB spills to a temporary directory beyond this
 U_SAMPLE_PAIRS = 3e6  # record pairs sampled for the u probabilities
@@ -71,6 +73,7 @@ def _blocking_rules() -> list:
         block_on("pinyin", "village_code"),
         block_on("name", "township_code"),
         block_on("phone"),
+        block_on("name", "account"),
     ]
 
 
@@ -116,6 +119,10 @@ def _comparisons() -> list:
             cll.CustomLevel(
                 "township_code_l IS NULL OR township_code_r IS NULL", label_for_charts="place missing"
             ).configure(is_null_level=True),
+            cll.CustomLevel(
+                "village_code_l = village_code_r AND address_detail_l = address_detail_r",
+                label_for_charts="same village and group / house number",
+            ),
             cll.ExactMatchLevel("village_code"),
             cll.ExactMatchLevel("township_code"),
             cll.ElseLevel(),
@@ -128,6 +135,7 @@ def _comparisons() -> list:
         cl.ExactMatch("sex"),
         place,
         cl.LevenshteinAtThresholds("phone", [1]),
+        cl.ExactMatch("account"),
     ]
 
 
@@ -163,7 +171,9 @@ WITH r AS (
            TRY_CAST(birth_date AS DATE) AS stated_birth,
            NULLIF(CAST(township_code AS VARCHAR), '') AS township_code,
            NULLIF(CAST(village_code AS VARCHAR), '') AS village_code,
-           NULLIF(CAST(phone AS VARCHAR), '') AS phone
+           NULLIF(CAST(phone AS VARCHAR), '') AS phone,
+           NULLIF(CAST(address_detail AS VARCHAR), '') AS address_detail,
+           NULLIF(CAST(account AS VARCHAR), '') AS account
     FROM records_view
 )
 SELECT
@@ -180,7 +190,9 @@ SELECT
         AS birth_date,
     coalesce(township_code, left(village_code, 9)) AS township_code,
     village_code,
-    phone
+    phone,
+    address_detail,
+    account
 FROM r
 """
 
@@ -368,7 +380,7 @@ def _self_test(url: str, truth_csv: Path, threshold: float, threads: int) -> dic
         records = frame(
             conn,
             "SELECT feed_id, record_key, id_digits, id_key, name, sex, birth_date::text AS birth_date,"
-            " township_code, village_code, phone FROM linkage.record",
+            " township_code, village_code, phone, address_detail, account FROM linkage.record",
         )
     engine.dispose()
     records["pinyin"] = name_pinyin(records["name"])
