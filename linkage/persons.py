@@ -67,33 +67,30 @@ class PersonSettings:
 
 # ---------------------------------------------------------------- data ---------------------------
 
+def _most_frequent(cte: str, column: str) -> str:
+    """A CTE ranking each ID key's values of `column` by how many records carry them."""
+    return f"""{cte} AS (
+    SELECT id_key, {column},
+           row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, {column}) AS rk
+    FROM keyed WHERE {column} IS NOT NULL GROUP BY id_key, {column}),
+"""
+
+
+_RANKED = (
+    ("names", "name"),
+    ("villages", "village_code"),
+    ("townships", "township_code"),
+    ("phones", "phone"),
+    ("details", "address_detail"),
+    ("accounts", "account"),
+)
+
 PROFILE_SQL = """
 TRUNCATE linkage.profile;
 INSERT INTO linkage.profile (id_key, name, name2, sex, birth_date, township_code, village_code,
     village2_code, phone, rep_feed_id, rep_record_key, address_detail, account)
 WITH keyed AS (SELECT * FROM linkage.record WHERE id_key IS NOT NULL),
-names AS (
-    SELECT id_key, name, row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, name) AS rk
-    FROM keyed WHERE name IS NOT NULL GROUP BY id_key, name),
-villages AS (
-    SELECT id_key, village_code,
-           row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, village_code) AS rk
-    FROM keyed WHERE village_code IS NOT NULL GROUP BY id_key, village_code),
-townships AS (
-    SELECT id_key, township_code,
-           row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, township_code) AS rk
-    FROM keyed WHERE township_code IS NOT NULL GROUP BY id_key, township_code),
-phones AS (
-    SELECT id_key, phone, row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, phone) AS rk
-    FROM keyed WHERE phone IS NOT NULL GROUP BY id_key, phone),
-details AS (
-    SELECT id_key, address_detail,
-           row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, address_detail) AS rk
-    FROM keyed WHERE address_detail IS NOT NULL GROUP BY id_key, address_detail),
-accounts AS (
-    SELECT id_key, account, row_number() OVER (PARTITION BY id_key ORDER BY count(*) DESC, account) AS rk
-    FROM keyed WHERE account IS NOT NULL GROUP BY id_key, account),
-reps AS (
+""" + "".join(_most_frequent(cte, column) for cte, column in _RANKED) + """reps AS (
     SELECT DISTINCT ON (id_key) id_key, feed_id, record_key FROM keyed
     ORDER BY id_key, (feed_id = 'gongan_huji') DESC, feed_id, record_key)
 SELECT r.id_key, n1.name, n2.name,

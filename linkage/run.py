@@ -44,10 +44,7 @@ def _copy_frame(conn: Connection, table: str, frame: pd.DataFrame) -> None:
 
 
 def _load_model(conn: Connection) -> FSModel | None:
-    row = conn.exec_driver_sql(
-        "SELECT figures->'model' FROM linkage.run WHERE status = 'succeeded' AND figures ? 'model'"
-        " ORDER BY run_id DESC LIMIT 1"
-    ).scalar()
+    row = _stored("model", conn)
     if not row:
         return None
     fields = row["fields"]
