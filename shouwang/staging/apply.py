@@ -3,7 +3,8 @@
 Full snapshots are compared with the current state by record key and row hash (new / changed /
 removed); delta deliveries apply their 变更类型 (upsert or remove). Changed and removed records keep
 their old versions (valid_to set), so staging holds current state and history; staging.change_log
-lists what each delivery changed, for incremental downstream work.
+lists what each later delivery changed against the state before it. A feed's first load is all new
+and is not repeated in the log: its rows are those with valid_from = that delivery.
 """
 
 from __future__ import annotations
@@ -241,11 +242,9 @@ def _first_load(
     if n_new == 0 and not feed.is_delta:
         raise NoUsableRows(f"no usable row in the first snapshot of {t}")
     conn.exec_driver_sql(current_key_index_sql(feed))
-    conn.exec_driver_sql(
-        f"""INSERT INTO staging.change_log (delivery_id, feed_id, record_key, change_kind)
-            SELECT %(d)s, %(f)s, record_key, 'new' FROM staging.{t}""",
-        {"d": delivery_id, "f": t},
-    )
+    # No change_log rows: on a first load every row is new and staging itself says so
+    # (valid_from = this delivery, change_kind 'new'); copying 1.5 M keys of a large feed into the
+    # log again cost 10 % of its load.
     conn.exec_driver_sql(f"ANALYZE staging.{t}")
     return ChangeCounts(new=n_new, remove_unknown=n_removes)
 

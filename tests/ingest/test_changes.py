@@ -62,6 +62,17 @@ def test_full_snapshots_become_change_sets_with_history(tmp_path, db_url, engine
         ).all()
     assert [tuple(h) for h in history] == [("B", 1), ("C", 1)]
     assert [tuple(x) for x in log] == [("B", "changed"), ("C", "removed"), ("D", "new")]
+    with engine.connect() as conn:  # a first load is all new: staging says so, the log does not repeat it
+        first = conn.execute(
+            text("SELECT count(*) FROM staging.change_log WHERE delivery_id = :d"), {"d": r1.delivery_id}
+        ).scalar_one()
+        first_rows = conn.execute(
+            text(
+                "SELECT count(*) FROM staging.jiaotong_yingyun WHERE valid_from = :d AND change_kind = 'new'"
+            ),
+            {"d": r1.delivery_id},
+        ).scalar_one()
+    assert (first, first_rows) == (0, 3)
 
 
 def test_identical_redelivery_is_a_noop(tmp_path, db_url, engine):
