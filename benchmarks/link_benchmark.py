@@ -181,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": round(inc["seconds"], 1),
         "peak_memory_gb": round(peak, 2),
         "records_changed": inc["figures"].get("records_changed"),
+        "records_changed_share": round(
+            (inc["figures"].get("records_changed") or 0) / max(inc["figures"].get("records") or 1, 1), 4
+        ),
         "stage_seconds": inc["figures"]["seconds"],
         "person_ids": inc["figures"]["person_ids"],
         "quality": _scores(url, truth),

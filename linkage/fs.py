@@ -48,9 +48,11 @@ class FSModel:
         for name in self.fields:
             table = self.level_weights(name)
             lv = levels[name].to_numpy()
-            w = np.zeros(len(lv), dtype=np.float64)
-            for level, bits in table.items():
-                w[lv == level] = bits
+            # one lookup per pair, however many levels a field has (a level not in the model: 0)
+            keys = np.array(sorted(table), dtype=np.int64)
+            bits = np.array([table[k] for k in keys], dtype=np.float64)
+            at = np.clip(np.searchsorted(keys, lv), 0, max(len(keys) - 1, 0))
+            w = np.where(keys[at] == lv, bits[at], 0.0) if len(keys) else np.zeros(len(lv))
             for tf_level, u_values in (tf_u or {}).get(name, []):
                 hit = (lv == tf_level) & ~np.isnan(u_values)
                 m = self.m[name].get(tf_level, 1.0)

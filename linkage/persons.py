@@ -88,16 +88,19 @@ _RANKED = (
 PROFILE_SQL = """
 TRUNCATE linkage.profile;
 INSERT INTO linkage.profile (id_key, name, name2, sex, birth_date, township_code, village_code,
-    village2_code, phone, rep_feed_id, rep_record_key, address_detail, account)
+    village2_code, phone, rep_feed_id, rep_record_key, address_detail, account, is_head)
 WITH keyed AS (SELECT * FROM linkage.record WHERE id_key IS NOT NULL),
-""" + "".join(_most_frequent(cte, column) for cte, column in _RANKED) + """reps AS (
+""" + "".join(_most_frequent(cte, column) for cte, column in _RANKED) + """heads AS (
+    SELECT id_key, bool_or(relation_to_head IN ('户主', '本人')) AS is_head
+    FROM keyed WHERE relation_to_head IS NOT NULL GROUP BY id_key),
+reps AS (
     SELECT DISTINCT ON (id_key) id_key, feed_id, record_key FROM keyed
     ORDER BY id_key, (feed_id = 'gongan_huji') DESC, feed_id, record_key)
 SELECT r.id_key, n1.name, n2.name,
        CASE WHEN mod(substr(r.id_key, 17, 1)::int, 2) = 1 THEN 'M' ELSE 'F' END,
        to_date(substr(r.id_key, 7, 8), 'YYYYMMDD'),
        t.township_code, v.village_code, v2.village_code, p.phone, r.feed_id, r.record_key,
-       d.address_detail, a.account
+       d.address_detail, a.account, h.is_head
 FROM reps r
 LEFT JOIN names n1 ON n1.id_key = r.id_key AND n1.rk = 1
 LEFT JOIN names n2 ON n2.id_key = r.id_key AND n2.rk = 2
@@ -106,13 +109,14 @@ LEFT JOIN villages v2 ON v2.id_key = r.id_key AND v2.rk = 2
 LEFT JOIN townships t ON t.id_key = r.id_key AND t.rk = 1
 LEFT JOIN phones p ON p.id_key = r.id_key AND p.rk = 1
 LEFT JOIN details d ON d.id_key = r.id_key AND d.rk = 1
-LEFT JOIN accounts a ON a.id_key = r.id_key AND a.rk = 1;
+LEFT JOIN accounts a ON a.id_key = r.id_key AND a.rk = 1
+LEFT JOIN heads h ON h.id_key = r.id_key;
 ANALYZE linkage.profile;
 """
 
 # Bump when the comparison levels or fields change: the next run then re-links in full and
 # re-estimates the model instead of applying a stored one to levels it does not know.
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 
 _RECORD_COLS = (
     "feed_id, record_key, id_key, id_digits, id_status, name, sex, birth_date, "
@@ -207,6 +211,8 @@ def prepare_profiles(profiles: pd.DataFrame) -> pd.DataFrame:
     p["birth8"] = k.str[6:14]
     p["mdseq"] = k.str[10:17]
     p["yseq"] = k.str[6:10] + k.str[14:17]
+    is_head = p["is_head"] if "is_head" in p else pd.Series(None, index=p.index, dtype=object)
+    p["head"] = pd.array(is_head, dtype="boolean").to_numpy(dtype=float, na_value=np.nan)
     return p
 
 
@@ -251,6 +257,11 @@ def compare_pairs(
             if slots is not None and right_is_profile
             else np.full(len(li), compare.MISSING, dtype=np.int8)
         ),
+        "head": (
+            slots.head_level(L["feed_id"].to_numpy(), R["head"].to_numpy())
+            if slots is not None and right_is_profile and "head" in R
+            else np.full(len(li), compare.MISSING, dtype=np.int32)
+        ),
     }
     return pd.DataFrame(levels)
 
@@ -266,6 +277,7 @@ class FeedSlots:
 
     columns: dict[str, int]
     counts: np.ndarray  # (profiles, feeds) uint8
+    head_codes: dict[str, int] = field(default_factory=dict)  # feed -> code of its "head" levels
 
     def level(self, feed_ids: np.ndarray, profile_pos: np.ndarray, leave_one_out: bool = False) -> np.ndarray:
         """1 the person has no record in this feed yet; 0 it has; -1 the feed allows several."""
@@ -275,6 +287,21 @@ class FeedSlots:
         if ok.any():
             c = self.counts[np.asarray(profile_pos)[ok], col[ok].astype(np.int64)].astype(np.int64)
             out[ok] = np.where(c - int(leave_one_out) > 0, 0, 1)
+        return out
+
+    def head_level(self, feed_ids: np.ndarray, head: np.ndarray) -> np.ndarray:
+        """2 x the record's feed code, + 1 when the profile is a household head; -1 unknown.
+
+        Whether a record names a household head depends on its feed (an electricity account or a
+        land contract is usually the head's, a pension account anyone's), so each feed has its
+        own pair of levels and `head_probabilities` learns each feed's share of heads.
+        `head`: the profiles' `head` column (1.0 head, 0.0 not, NaN unknown; see prepare_profiles).
+        """
+        out = np.full(len(feed_ids), compare.MISSING, dtype=np.int32)
+        code = pd.Series(feed_ids).map(self.head_codes).to_numpy(dtype=float)
+        head = np.asarray(head, dtype=float)
+        ok = ~np.isnan(code) & ~np.isnan(head)
+        out[ok] = (2 * code[ok] + head[ok]).astype(np.int32)
         return out
 
 
@@ -295,6 +322,7 @@ def load_feed_slots(
     slot_feeds: list[str],
     feeds: list[str] | None = None,
     only_keys: np.ndarray | None = None,
+    heads: list[str] | None = None,
 ) -> FeedSlots:
     """Each profile's record count in the one-record-per-person feeds (`slot_feeds`, restricted
     to `feeds` when given), for every profile or only the `only_keys` an incremental night's
@@ -324,7 +352,7 @@ def load_feed_slots(
         p = pos.reindex(rows["id_key"].to_numpy()).to_numpy()
         ok = ~np.isnan(p)
         counts[p[ok].astype(np.int64), rows["feed_id"].map(columns).to_numpy()[ok]] = rows["n"].to_numpy()[ok]
-    return FeedSlots(columns, counts)
+    return FeedSlots(columns, counts, {f: i for i, f in enumerate(heads or [])})
 
 
 def _place(L: pd.DataFrame, R: pd.DataFrame, right_is_profile: bool) -> np.ndarray:
@@ -417,7 +445,11 @@ def leave_one_out_profiles(conn: Connection, sample: pd.DataFrame, own: pd.DataF
 
 
 def train(
-    conn: Connection, profiles: pd.DataFrame, settings: PersonSettings, slot_feeds: list[str]
+    conn: Connection,
+    profiles: pd.DataFrame,
+    settings: PersonSettings,
+    slot_feeds: list[str],
+    heads: list[str],
 ) -> tuple[FSModel, dict]:
     """Estimate m/u on this night's data with the ID number as the teacher.
 
@@ -445,16 +477,19 @@ def train(
         profiles["id_key"].to_numpy()[rand] != sample["id_key"].to_numpy()[np.repeat(np.arange(n), 2)]
     ]
     li_rand = np.repeat(np.arange(n), 2)[: len(rand)]
-    slots = load_feed_slots(conn, profiles, slot_feeds)
+    slots = load_feed_slots(conn, profiles, slot_feeds, heads=heads)
     match_levels = compare_pairs(hidden, own_loo, np.arange(n), np.arange(n))
     match_levels["feed_slot"] = slots.level(hidden["feed_id"].to_numpy(), own, leave_one_out=True)
+    match_levels["head"] = slots.head_level(hidden["feed_id"].to_numpy(), profiles["head"].to_numpy()[own])
     non_levels = compare_pairs(hidden, profiles, li_rand, rand, slots=slots)
     levels = pd.concat([match_levels, non_levels], ignore_index=True).drop(columns=["id"])
     is_match = np.concatenate([np.ones(n, bool), np.zeros(len(rand), bool)])
     li = np.concatenate([np.arange(n), li_rand])
     pi = np.concatenate([own, rand])
-    model = fit_supervised(levels, is_match)
+    model = fit_supervised(levels.drop(columns=["head"]), is_match)
     model = _near_miss_floors(model)
+    m_head, u_head = head_probabilities(levels["head"].to_numpy(), is_match, len(heads))
+    model = override_field(model, "head", m_head, u_head)
     m_id, u_id = _id_probabilities(conn, real["id_digits"].to_numpy()[li[~is_match]], profiles, pi[~is_match])
     model = override_field(model, "id", m_id, u_id)
     model = FSModel(m=model.m, u=model.u, prior=1.0 / len(profiles), fields=model.fields)
@@ -486,6 +521,38 @@ def _near_miss_floors(model: FSModel) -> FSModel:
             if f in m:
                 m[f][level] = max(m[f].get(level, 0.0), floor)
     return FSModel(m=m, u=model.u, prior=model.prior, fields=model.fields)
+
+
+# Shrinkage of a feed's share of heads towards the overall share (in training pairs), and its
+# bounds: a feed whose sampled records all name heads still leaves room for one that does not.
+HEAD_PRIOR_PAIRS = 20.0
+HEAD_SHARE_BOUNDS = (0.02, 0.98)
+
+
+def head_probabilities(
+    levels: np.ndarray, is_match: np.ndarray, n_feeds: int
+) -> tuple[dict[int, float], dict[int, float]]:
+    """m/u of the "head" levels (see FeedSlots.head_level), per feed.
+
+    u: the share of heads among random profiles (non-matching pairs), the same for every feed.
+    m: the share of heads among the persons the feed's own records belong to (matching pairs),
+    shrunk towards u when the feed has few sampled records. A feed whose records are mostly heads'
+    then says "this is the head of a household": with two people of the same name in one village,
+    it picks the head; a feed like any other weighs nothing.
+    """
+    known = levels >= 0
+    non = known & ~is_match
+    base = float((levels[non] % 2).mean()) if non.any() else 0.5
+    m: dict[int, float] = {-1: 1.0}
+    u: dict[int, float] = {-1: 1.0}
+    lo, hi = HEAD_SHARE_BOUNDS
+    for code in range(n_feeds):
+        mine = levels[known & is_match & (levels // 2 == code)]
+        share = (float((mine % 2).sum()) + HEAD_PRIOR_PAIRS * base) / (len(mine) + HEAD_PRIOR_PAIRS)
+        share = min(max(share, lo), hi)
+        m[2 * code + 1], m[2 * code] = share, 1.0 - share
+        u[2 * code + 1], u[2 * code] = base, 1.0 - base
+    return m, u
 
 
 def _id_probabilities(
@@ -606,7 +673,10 @@ class PersonResult:
 def _evidence_dicts(levels: pd.DataFrame, weights: pd.DataFrame) -> list[dict]:
     """Per-field {level, bits} of many pairs at once (numpy rows, not DataFrame cell lookups)."""
     fields = list(levels.columns)
-    lv = levels.to_numpy(dtype=np.int64)
+    lv = levels.to_numpy(dtype=np.int64).copy()
+    if "head" in fields:  # the feed is the record's own: show 1 head / 0 not head / -1 unknown
+        h = fields.index("head")
+        lv[:, h] = np.where(lv[:, h] >= 0, lv[:, h] % 2, lv[:, h])
     w = np.round(weights[fields].to_numpy(dtype=np.float64), 2)
     return [
         {f: {"level": int(a), "bits": float(b)} for f, a, b in zip(fields, lrow, wrow, strict=True)}

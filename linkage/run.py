@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine
 from linkage import persons, stable_ids
 from linkage.db import frame
 from linkage.fs import FSModel
-from linkage.records import feed_watermarks, rebuild_records, refresh_records
+from linkage.records import feed_watermarks, linked_feeds, rebuild_records, refresh_records
 from shouwang.registry import Registry, load_registry
 
 log = logging.getLogger(__name__)
@@ -116,9 +116,11 @@ def run_linkage(
         t = lap("profiles", t)
         model = None if mode == "full" else _load_model(conn)
         slot_feeds = None if model is None else _stored("slot_feeds", conn)
-        if model is None or slot_feeds is None:
+        heads = None if model is None else _stored("head_feeds", conn)
+        if model is None or slot_feeds is None or heads is None:
             slot_feeds = persons.one_record_feeds(conn)
-            model, training = persons.train(conn, profiles, settings, slot_feeds)
+            heads = sorted(f.feed_id for f in linked_feeds(registry))
+            model, training = persons.train(conn, profiles, settings, slot_feeds, heads)
             figures["training"] = {k: v for k, v in training.items() if k != "model"}
         t = lap("training", t)
         unresolved = persons.load_unresolved(conn, only_changed=(mode == "incremental"))
@@ -130,6 +132,7 @@ def run_linkage(
                 slot_feeds,
                 sorted(unresolved["feed_id"].unique()),
                 candidate_keys if scoped else None,
+                heads,
             )
 
         result = persons.resolve(unresolved, profiles, model, settings, _decisions(conn), slots)
@@ -173,6 +176,7 @@ def run_linkage(
             "model": model.as_dict(),
             "model_version": persons.MODEL_VERSION,
             "slot_feeds": slot_feeds,
+            "head_feeds": heads,
             "feed_watermarks": watermarks,
         }
         conn.exec_driver_sql(
