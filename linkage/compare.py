@@ -186,8 +186,7 @@ def place(village_a, village_b, township_a, township_b, detail_a=None, detail_b=
     va, vb = np.asarray(village_a, dtype=object), np.asarray(village_b, dtype=object)
     ta, tb = np.asarray(township_a, dtype=object), np.asarray(township_b, dtype=object)
     # a village code starts with its township code: fill the township from it where missing
-    ta = np.where(pd.isna(ta) & ~pd.isna(va), _prefix(va, 9), ta)
-    tb = np.where(pd.isna(tb) & ~pd.isna(vb), _prefix(vb, 9), tb)
+    ta, tb = _fill_township(ta, va), _fill_township(tb, vb)
     out = np.full(len(va), MISSING, dtype=np.int8)
     has_t = ~_missing(ta, tb)
     has_v = ~_missing(va, vb)
@@ -199,6 +198,17 @@ def place(village_a, village_b, township_a, township_b, detail_a=None, detail_b=
     if detail_a is not None and detail_b is not None:
         da, db = np.asarray(detail_a, dtype=object), np.asarray(detail_b, dtype=object)
         out[(out == 3) & ~_missing(da, db) & (da == db)] = 4
+    return out
+
+
+def _fill_township(township: np.ndarray, village: np.ndarray) -> np.ndarray:
+    """The township where only the village is known (its first 9 digits); only those rows are
+    converted, so callers that fill it once per record (linkage.persons) pay nothing per pair."""
+    need = pd.isna(township) & ~pd.isna(village)
+    if not need.any():
+        return township
+    out = township.copy()
+    out[need] = _prefix(village[need], 9)
     return out
 
 

@@ -196,7 +196,19 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
     out["birth8"] = d.str[6:14].where(ok, None)
     out["mdseq"] = d.str[10:17].where(ok, None)
     out["yseq"] = (d.str[6:10] + d.str[14:17]).where(ok, None)
+    out["township_code"] = _township_filled(out)
     return out
+
+
+def _township_filled(f: pd.DataFrame) -> np.ndarray:
+    """The township code, from the village code (its first 9 digits) where only that is known:
+    done once per record here rather than once per compared pair."""
+    town = f["township_code"].to_numpy(dtype=object)
+    village = f["village_code"].to_numpy(dtype=object)
+    need = pd.isna(town) & ~pd.isna(village)
+    town = town.copy()
+    town[need] = [v[:9] for v in village[need]]
+    return town
 
 
 def prepare_profiles(profiles: pd.DataFrame) -> pd.DataFrame:
@@ -211,6 +223,7 @@ def prepare_profiles(profiles: pd.DataFrame) -> pd.DataFrame:
     p["birth8"] = k.str[6:14]
     p["mdseq"] = k.str[10:17]
     p["yseq"] = k.str[6:10] + k.str[14:17]
+    p["township_code"] = _township_filled(p)
     is_head = p["is_head"] if "is_head" in p else pd.Series(None, index=p.index, dtype=object)
     p["head"] = pd.array(is_head, dtype="boolean").to_numpy(dtype=float, na_value=np.nan)
     return p
