@@ -493,6 +493,8 @@ def train(
     slots = load_feed_slots(conn, profiles, slot_feeds, heads=heads)
     match_levels = compare_pairs(hidden, own_loo, np.arange(n), np.arange(n))
     match_levels["feed_slot"] = slots.level(hidden["feed_id"].to_numpy(), own, leave_one_out=True)
+    # not left out: a record's own relation field makes its person's head status, but only feeds
+    # with a relation field (huji, jiuzhu, jiance) have one, and for them the share is the base rate
     match_levels["head"] = slots.head_level(hidden["feed_id"].to_numpy(), profiles["head"].to_numpy()[own])
     non_levels = compare_pairs(hidden, profiles, li_rand, rand, slots=slots)
     levels = pd.concat([match_levels, non_levels], ignore_index=True).drop(columns=["id"])
