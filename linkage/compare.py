@@ -186,7 +186,7 @@ def place(village_a, village_b, township_a, township_b, detail_a=None, detail_b=
     va, vb = np.asarray(village_a, dtype=object), np.asarray(village_b, dtype=object)
     ta, tb = np.asarray(township_a, dtype=object), np.asarray(township_b, dtype=object)
     # a village code starts with its township code: fill the township from it where missing
-    ta, tb = _fill_township(ta, va), _fill_township(tb, vb)
+    ta, tb = fill_township(ta, va), fill_township(tb, vb)
     out = np.full(len(va), MISSING, dtype=np.int8)
     has_t = ~_missing(ta, tb)
     has_v = ~_missing(va, vb)
@@ -201,9 +201,10 @@ def place(village_a, village_b, township_a, township_b, detail_a=None, detail_b=
     return out
 
 
-def _fill_township(township: np.ndarray, village: np.ndarray) -> np.ndarray:
+def fill_township(township: np.ndarray, village: np.ndarray) -> np.ndarray:
     """The township where only the village is known (its first 9 digits); only those rows are
     converted, so callers that fill it once per record (linkage.persons) pay nothing per pair."""
+    township, village = np.asarray(township, dtype=object), np.asarray(village, dtype=object)
     need = pd.isna(township) & ~pd.isna(village)
     if not need.any():
         return township

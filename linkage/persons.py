@@ -201,14 +201,8 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
 
 
 def _township_filled(f: pd.DataFrame) -> np.ndarray:
-    """The township code, from the village code (its first 9 digits) where only that is known:
-    done once per record here rather than once per compared pair."""
-    town = f["township_code"].to_numpy(dtype=object)
-    village = f["village_code"].to_numpy(dtype=object)
-    need = pd.isna(town) & ~pd.isna(village)
-    town = town.copy()
-    town[need] = [v[:9] for v in village[need]]
-    return town
+    """Townships filled from village codes once per record rather than once per compared pair."""
+    return compare.fill_township(f["township_code"].to_numpy(), f["village_code"].to_numpy())
 
 
 def prepare_profiles(profiles: pd.DataFrame) -> pd.DataFrame:
