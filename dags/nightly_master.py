@@ -19,15 +19,23 @@ DOC = """\
 
 02:00 Asia/Shanghai, after the ingestion DAGs. One run at a time.
 
-* `link` — person and household linkage over the staged records (`linkage.run.run_linkage`):
-  incremental (only new and changed records are compared; ids are stable), returns counts only and
-  publishes the asset `shouwang://linkage/crosswalk`. Trigger with `{"full": true}` to re-link
-  everything (same ids on unchanged data).
+Person and household linkage over the staged records (`linkage.blocks`), incremental (only new
+and changed records are compared; ids are stable). Trigger with `{"full": true}` to re-link
+everything (same ids on unchanged data).
 
-Linkage is one task, not (yet) mapped over township blocks. On the 450k-household benchmark the
-full link takes about 12 minutes on 2 cores, half of it the probabilistic pass over ID-less
-records (docs/benchmarks.md); mapping it over townships would need a final cross-township pass
-for people who moved and only pays with more workers than this machine has.
+* `prepare_linkage` refreshes the linkage records and profiles, trains or loads the model and
+  splits tonight's records without a usable ID into township blocks (`SHOUWANG_LINK_BLOCKS`,
+  default 4, whole townships balanced by record count);
+* `score_block` is mapped over the blocks: each scores its records against the profiles of
+  the whole county (people who moved are still found by phone, name and birth date, ID
+  fragments), in parallel on as many Celery workers as there are;
+* `finish_linkage` is the cross-township pass: decisions with the county-wide prior, records
+  placed nowhere grouped among themselves across townships, stable ids, households and the
+  crosswalk, in one transaction; it publishes the asset `shouwang://linkage/crosswalk`.
+
+XCom carries the run id, block numbers and counts only; what passes between the tasks is in
+`linkage.run_block` / `linkage.block_candidate`. A block retried replaces its rows; a run
+prepared and never finished makes the next one a full re-link.
 """
 
 
@@ -44,14 +52,33 @@ for people who moved and only pays with more workers than this machine has.
     tags=["shouwang", "nightly", "linkage"],
 )
 def nightly_master():
+    @task
+    def prepare_linkage(params: dict | None = None) -> list[dict]:
+        """Refresh records and profiles, plan township blocks: one {link_run, block} per block."""
+        from shouwang.orchestration.tasks import prepare_linkage
+
+        plan = prepare_linkage(full=bool((params or {}).get("full", False)))
+        return [{"link_run": plan["run_id"], "block": b} for b in plan["blocks"]]
+
+    @task
+    def score_block(link_run: int, block: int) -> dict:
+        """Score one township block's records against the county's profiles (counts in XCom)."""
+        from shouwang.orchestration.tasks import score_linkage_block
+
+        return score_linkage_block(link_run, block)
+
     @task(outlets=[CROSSWALK_ASSET])
-    def link(params: dict | None = None) -> dict:
-        """Link staged records (counts only in XCom)."""
-        from shouwang.orchestration.tasks import link_records
+    def finish_linkage(scored: list[dict]) -> dict:
+        """Cross-township pass, ids, households and crosswalk (counts in XCom)."""
+        from shouwang.orchestration.tasks import finish_linkage
 
-        return link_records(full=bool((params or {}).get("full", False)))
+        runs = {s["run_id"] for s in scored}
+        if len(runs) != 1:
+            raise RuntimeError(f"the scored blocks belong to linkage runs {sorted(runs)}, not one")
+        return finish_linkage(runs.pop())
 
-    link()
+    # "run_id" is Airflow's own context name: the linkage run travels as link_run
+    finish_linkage(score_block.expand_kwargs(prepare_linkage()))
 
 
 nightly_master()

@@ -657,17 +657,57 @@ def estimate_share(
     """
     if len(li) == 0:
         return start
-    groups = _groups(li)
-    order, starts, _ = groups
+    lse = best_per_record(li, np.zeros(len(li), np.int64), total_bits)["lse"]
+    return share_from_lse(lse, n_profiles, start)
+
+
+def best_per_record(li: np.ndarray, pi: np.ndarray, bits: np.ndarray) -> dict[str, np.ndarray]:
+    """Per record with candidates: the pair row of its best profile (highest bits, then lowest
+    profile position), the best and second-best bits (-inf: one candidate) and the log2-sum of
+    2**bits over all its candidates."""
+    bits = np.asarray(bits, dtype=float)
+    order = np.lexsort((pi, -bits, li))
+    ls = li[order]
+    starts = np.flatnonzero(np.r_[True, ls[1:] != ls[:-1]]) if len(ls) else np.zeros(0, dtype=np.int64)
+    sizes = np.diff(np.r_[starts, len(ls)])
+    b = bits[order]
+    top = b[starts]
+    second = np.where(sizes > 1, b[np.minimum(starts + 1, len(b) - 1)], -np.inf)
+    lse = top + np.log2(np.add.reduceat(np.exp2(b - np.repeat(top, sizes)), starts)) if len(b) else top
+    return {"l": ls[starts], "row": order[starts], "top": top, "second": second, "lse": lse}
+
+
+def share_from_lse(lse: np.ndarray, n_profiles: int, start: float, iterations: int = 30) -> float:
+    """`estimate_share` from each record's log2-sum of its candidates' likelihood ratios (all the
+    EM needs, so township blocks can score apart and the share is still estimated county-wide)."""
+    if len(lse) == 0:
+        return start
     share = start
     for _ in range(iterations):
-        p = assignment_probability(li, total_bits, n_profiles, share, groups)
-        new = float(np.clip(np.add.reduceat(p[order], starts).mean(), 0.5, 0.999))
+        p = _in_candidates(lse, n_profiles, share)
+        new = float(np.clip(p.mean(), 0.5, 0.999))
         if abs(new - share) < 1e-4:
             share = new
             break
         share = new
     return share
+
+
+def _log_denominator(lse: np.ndarray, n_profiles: int, share: float) -> np.ndarray:
+    """log2 of (sum over candidates of share/N * 2**bits) + (1 - share)."""
+    c = np.log2(share) - np.log2(max(n_profiles, 1))
+    return np.logaddexp2(c + lse, np.log2(1 - share))
+
+
+def _in_candidates(lse: np.ndarray, n_profiles: int, share: float) -> np.ndarray:
+    c = np.log2(share) - np.log2(max(n_profiles, 1))
+    return np.exp2(c + lse - _log_denominator(lse, n_profiles, share))
+
+
+def candidate_probability(bits: np.ndarray, lse: np.ndarray, n_profiles: int, share: float) -> np.ndarray:
+    """`assignment_probability` of one candidate from its bits and its record's log2-sum."""
+    c = np.log2(share) - np.log2(max(n_profiles, 1))
+    return np.exp2(c + np.asarray(bits, dtype=float) - _log_denominator(lse, n_profiles, share))
 
 
 @dataclass
@@ -693,15 +733,24 @@ def _evidence_dicts(levels: pd.DataFrame, weights: pd.DataFrame) -> list[dict]:
     ]
 
 
-def resolve(
+CANDIDATE_COLUMNS = ("l", "p", "weight", "second", "lse", "candidates", "evidence")
+
+
+def score_candidates(
     records: pd.DataFrame,
     profiles: pd.DataFrame,
     model: FSModel,
     settings: PersonSettings,
-    decisions: pd.DataFrame | None = None,
     slots: FeedSlots | Callable[[np.ndarray], FeedSlots] | None = None,
-) -> PersonResult:
-    """Place records without a usable ID with profiles, queue the grey zone, group the rest."""
+) -> tuple[pd.DataFrame, dict]:
+    """The costly half of `resolve`: block and score records against the profiles.
+
+    Each record's candidates are reduced to one row (`CANDIDATE_COLUMNS`: record position `l`,
+    best profile `p`, its bits `weight` and per-field `evidence`, the second-best bits and the
+    log2-sum of all candidates' likelihood ratios), which is all `decide` needs. The right side is
+    the whole county, so records can be split into blocks (townships) scored apart, even on other
+    machines, and their rows concatenated: the decisions are the same.
+    """
     t0 = time.perf_counter()
     left = prepare_records(records)
     right, pos = _blocking_side(profiles)
@@ -716,45 +765,65 @@ def resolve(
         )
         slots = slots(profiles["id_key"].to_numpy()[candidates])
     t1 = time.perf_counter()
-    parts = []
-    for li, pi in pair_chunks:
+    parts, n_pairs = [], 0
+    while pair_chunks:  # chunks hold disjoint records: each is reduced on its own
+        li, pi = pair_chunks.pop(0)
         levels, _, total, _ = score(model, left, profiles, li, pi, freq, slots=slots)
-        parts.append((li, pi, total, levels))
-    del pair_chunks
-    if parts:
-        li = np.concatenate([p[0] for p in parts])
-        pi = np.concatenate([p[1] for p in parts])
-        total = np.concatenate([p[2] for p in parts])
-        levels = pd.concat([p[3] for p in parts], ignore_index=True)
-    else:
-        li = pi = np.zeros(0, dtype=np.int64)
-        total = np.zeros(0)
-        levels = pd.DataFrame(columns=list(model.fields), dtype=np.int8)
-    del parts
-    n_pairs = len(li)
-    share = estimate_share(li, total, len(profiles), settings.share_with_profile)
-    scored = pd.DataFrame(
+        best = best_per_record(li, pi, total)
+        rows = best["row"]
+        top_levels = levels.iloc[rows].reset_index(drop=True)
+        top_weights = model.weights(top_levels, _tf(model.fields, left, li[rows], freq))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "l": best["l"],
+                    "p": pi[rows],
+                    "weight": best["top"],
+                    "second": best["second"],
+                    "lse": best["lse"],
+                    "candidates": np.bincount(li)[best["l"]],
+                    "evidence": _evidence_dicts(top_levels, top_weights),
+                }
+            )
+        )
+        n_pairs += len(li)
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(CANDIDATE_COLUMNS))
+    figures = {
+        "records": int(len(left)),
+        "candidate_pairs": int(n_pairs),
+        "seconds": {"blocking": round(t1 - t0, 1), "scoring": round(time.perf_counter() - t1, 1)},
+    }
+    return out, figures
+
+
+def decide(
+    records: pd.DataFrame,
+    profiles: pd.DataFrame,
+    candidates: pd.DataFrame,
+    model: FSModel,
+    settings: PersonSettings,
+    decisions: pd.DataFrame | None = None,
+) -> PersonResult:
+    """Place records with their best profile, queue the grey zone, group the rest among themselves.
+
+    `candidates`: `score_candidates` rows of all records (of every block). The share of records
+    whose person has a profile is estimated here, over the whole county.
+    """
+    t0 = time.perf_counter()
+    c = candidates.sort_values("l", kind="stable").reset_index(drop=True)
+    n = len(profiles)
+    lse = c["lse"].to_numpy(dtype=float)
+    share = share_from_lse(lse, n, settings.share_with_profile)
+    best = pd.DataFrame(
         {
-            "l": li,
-            "p": pi,
-            "weight": total,
-            "row": np.arange(len(li)),
-            "probability": assignment_probability(li, total, len(profiles), share),
+            "l": c["l"].to_numpy(dtype=np.int64),
+            "p": c["p"].to_numpy(dtype=np.int64),
+            "weight": c["weight"].to_numpy(dtype=float),
+            "probability": candidate_probability(c["weight"].to_numpy(dtype=float), lse, n, share),
+            "second": candidate_probability(c["second"].to_numpy(dtype=float), lse, n, share),
+            "evidence": c["evidence"].to_numpy(),
         }
     )
-    scored = scored.sort_values(["l", "probability"], ascending=[True, False])
-    scored["rank"] = scored.groupby("l").cumcount()
-    top = scored[scored["rank"] == 0].set_index("l")
-    second = scored[scored["rank"] == 1].set_index("l")["probability"]
-    top = top.assign(second=second.reindex(top.index).fillna(0.0))
-    del scored
-    # evidence (per-field level and weight) for the best pair of each record: weights are
-    # recomputed for these pairs only rather than kept for every candidate pair
-    rows = top["row"].to_numpy()
-    top_levels = levels.iloc[rows].reset_index(drop=True)
-    top_weights = model.weights(top_levels, _tf(model.fields, left, top.index.to_numpy(), freq))
-    top["evidence"] = _evidence_dicts(top_levels, top_weights)
-    best = top.reset_index()
     # steward decisions on (record, profile representative) pairs
     forced: dict[int, int] = {}
     forbidden: set[tuple[int, int]] = set()
@@ -791,27 +860,53 @@ def resolve(
     placed = pd.DataFrame(placed_rows, columns=["l", "p", "probability", "weight", "method", "evidence"])
     review = pd.DataFrame(review_rows, columns=["l", "p", "probability", "weight", "reason", "evidence"])
     evidence = {int(r.l): r.evidence for r in placed.itertuples(index=False)}
-    # records placed nowhere: link them among themselves
-    t2 = time.perf_counter()
-    rest = np.setdiff1d(np.arange(len(left)), placed["l"].to_numpy())
-    uu = _link_unplaced(left.iloc[rest].reset_index(drop=True), model, settings, freq)
-    uu["l"] = rest[uu["l"].to_numpy()] if len(uu) else uu["l"]
+    # records placed nowhere: link them among themselves, across all townships
+    t1 = time.perf_counter()
+    rest = np.setdiff1d(np.arange(len(records)), placed["l"].to_numpy())
+    left_rest = prepare_records(records.iloc[rest].reset_index(drop=True))
+    uu = _link_unplaced(left_rest, model, settings, name_frequencies(profiles))
+    uu["l"] = rest[uu["l"].to_numpy(dtype=np.int64)] if len(uu) else uu["l"]
     figures = {
         "share_with_profile": round(share, 4),
-        "unresolved_records": int(len(left)),
-        "candidate_pairs": int(n_pairs),
+        "unresolved_records": int(len(records)),
         "placed_probabilistic": int((placed["method"] == "probabilistic").sum()),
         "placed_steward": int((placed["method"] == "steward").sum()),
         "review_items": int(len(review)),
         "unplaced": int(len(rest)),
         "unplaced_groups": int(uu["group"].nunique()) if len(uu) else 0,
-        "seconds": {
-            "blocking": round(t1 - t0, 1),
-            "scoring_and_decisions": round(t2 - t1, 1),
-            "unplaced": round(time.perf_counter() - t2, 1),
-        },
+        "seconds": {"decisions": round(t1 - t0, 1), "unplaced": round(time.perf_counter() - t1, 1)},
     }
     return PersonResult(placed, review, evidence, uu, figures)
+
+
+def resolve(
+    records: pd.DataFrame,
+    profiles: pd.DataFrame,
+    model: FSModel,
+    settings: PersonSettings,
+    decisions: pd.DataFrame | None = None,
+    slots: FeedSlots | Callable[[np.ndarray], FeedSlots] | None = None,
+) -> PersonResult:
+    """Place records without a usable ID with profiles, queue the grey zone, group the rest
+    (`score_candidates` then `decide`, in one process)."""
+    candidates, scored = score_candidates(records, profiles, model, settings, slots)
+    result = decide(records, profiles, candidates, model, settings, decisions)
+    result.figures = merge_scoring_figures(result.figures, [scored])
+    return result
+
+
+def merge_scoring_figures(figures: dict, scored: list[dict]) -> dict:
+    """Add the scoring figures of one or more blocks to `decide`'s figures."""
+    out = dict(figures)
+    out["candidate_pairs"] = sum(s["candidate_pairs"] for s in scored)
+    out["seconds"] = {
+        "blocking": round(sum(s["seconds"]["blocking"] for s in scored), 1),
+        "scoring": round(sum(s["seconds"]["scoring"] for s in scored), 1),
+        **figures["seconds"],
+    }
+    if len(scored) > 1:
+        out["blocks"] = len(scored)
+    return out
 
 
 def _link_unplaced(

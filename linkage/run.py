@@ -45,15 +45,7 @@ def _copy_frame(conn: Connection, table: str, frame: pd.DataFrame) -> None:
 
 def _load_model(conn: Connection) -> FSModel | None:
     row = _stored("model", conn)
-    if not row:
-        return None
-    fields = row["fields"]
-    m = {f: {int(k): v["m"] for k, v in lv.items()} for f, lv in fields.items()}
-    u = {
-        f: {int(k): (v["u"] if v["u"] is not None else 1.0) for k, v in lv.items()}
-        for f, lv in fields.items()
-    }
-    return FSModel(m=m, u=u, prior=row["prior"], fields=tuple(fields))
+    return model_from_stored(row) if row else None
 
 
 def _stored(key: str, conn: Connection):
@@ -69,123 +61,204 @@ def _decisions(conn: Connection) -> pd.DataFrame:
     return frame(conn, "SELECT * FROM linkage.steward_decision")
 
 
+@dataclass
+class Night:
+    """What one run carries from preparation to its finish: the run, its model and its inputs."""
+
+    run_id: int
+    mode: str
+    figures: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+    model: FSModel | None = None
+    slot_feeds: list[str] = field(default_factory=list)
+    heads: list[str] = field(default_factory=list)
+    watermarks: dict = field(default_factory=dict)
+    profiles: pd.DataFrame = field(default_factory=pd.DataFrame)
+    unresolved: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def scoped(self) -> bool:
+        return self.mode == "incremental"
+
+    def lap(self, name: str, t0: float) -> float:
+        self.timings[name] = round(time.perf_counter() - t0, 1)
+        return time.perf_counter()
+
+
+def lock_and_tune(conn: Connection) -> None:
+    """One linkage run at a time; large grouping and hash joins get memory, not temp files."""
+    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('shouwang.linkage'))")
+    conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+    conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+
+
 def run_linkage(
     engine: Engine,
     full: bool = False,
     registry: Registry | None = None,
     settings: persons.PersonSettings | None = None,
 ) -> LinkReport:
-    """Link all staged records to master persons and households; returns figures of the run."""
+    """Link all staged records to master persons and households, in one transaction; returns
+    figures of the run. (`linkage.blocks` runs the same steps as separate Airflow tasks.)"""
     registry = registry or load_registry()
     settings = settings or persons.PersonSettings()
-    timings: dict[str, float] = {}
-
-    def lap(name: str, t0: float) -> float:
-        timings[name] = round(time.perf_counter() - t0, 1)
-        return time.perf_counter()
-
     with engine.begin() as conn:
-        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('shouwang.linkage'))")
-        # large grouping and hash joins over every record: give them memory, not temp files
-        conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
-        previous = conn.exec_driver_sql(
-            "SELECT (figures->>'model_version')::int FROM linkage.run WHERE status = 'succeeded'"
-            " ORDER BY run_id DESC LIMIT 1"
-        ).first()
-        # no run yet, or the last one used another comparison model (e.g. before an upgrade
-        # added a field): everything is compared again
-        mode = "incremental" if previous and previous[0] == persons.MODEL_VERSION and not full else "full"
-        run_id = conn.exec_driver_sql(
-            "INSERT INTO linkage.run (mode) VALUES (%(m)s) RETURNING run_id", {"m": mode}
-        ).scalar_one()
+        lock_and_tune(conn)
+        night = prepare_night(conn, full, registry, settings)
         t = time.perf_counter()
-        figures: dict = {}
-        watermarks = feed_watermarks(conn)  # before reading staging: what arrives later is next run's
-        if mode == "full":
-            figures["records"] = rebuild_records(conn, registry)
-        else:
-            up, gone, in_full = refresh_records(conn, registry, _stored("feed_watermarks", conn))
-            figures.update(records_changed=up, records_removed=gone, feeds_compared_in_full=in_full)
-            figures["records"] = conn.exec_driver_sql("SELECT count(*) FROM linkage.record").scalar_one()
-            _changed_keys(conn)
-        scoped = mode == "incremental"
-        t = lap("records", t)
-        figures["profiles"] = persons.rebuild_profiles(conn, "changed_keys" if scoped else None)
-        profiles = persons.prepare_profiles(persons.load_profiles(conn))
-        t = lap("profiles", t)
-        model = None if mode == "full" else _load_model(conn)
-        slot_feeds = None if model is None else _stored("slot_feeds", conn)
-        heads = None if model is None else _stored("head_feeds", conn)
-        if model is None or slot_feeds is None or heads is None:
-            slot_feeds = persons.one_record_feeds(conn)
-            heads = sorted(f.feed_id for f in linked_feeds(registry))
-            model, training = persons.train(conn, profiles, settings, slot_feeds, heads)
-            figures["training"] = {k: v for k, v in training.items() if k != "model"}
-        t = lap("training", t)
-        unresolved = persons.load_unresolved(conn, only_changed=(mode == "incremental"))
+        candidates, scored = persons.score_candidates(
+            night.unresolved, night.profiles, night.model, settings, feed_slots(conn, night)
+        )
+        night.timings["scoring"] = round(time.perf_counter() - t, 1)
+        return finish_night(conn, night, candidates, [scored], registry, settings)
 
-        def slots(candidate_keys: np.ndarray) -> persons.FeedSlots:
-            return persons.load_feed_slots(
-                conn,
-                profiles,
-                slot_feeds,
-                sorted(unresolved["feed_id"].unique()),
-                candidate_keys if scoped else None,
-                heads,
-            )
 
-        result = persons.resolve(unresolved, profiles, model, settings, _decisions(conn), slots)
-        figures["persons"] = result.figures
-        t = lap("probabilistic", t)
-        labels = _record_labels(unresolved, profiles, result)
-        if scoped:
-            figures["scope_records"] = _scope(
-                conn, profiles["id_key"].to_numpy()[result.placed["p"].to_numpy(dtype=np.int64)]
-            )
-        _write_labels(conn, labels.drop(columns=["weak"]), scoped)
-        t = lap("labels", t)
-        figures["person_ids"] = stable_ids.assign(
+def prepare_night(
+    conn: Connection, full: bool, registry: Registry, settings: persons.PersonSettings
+) -> Night:
+    """Start a run: refresh linkage.record and the profiles, train or load the model, and load
+    the records to place (without a usable ID: all of them, or tonight's changed ones)."""
+    q = conn.exec_driver_sql
+    previous = q(
+        "SELECT (figures->>'model_version')::int FROM linkage.run WHERE status = 'succeeded'"
+        " ORDER BY run_id DESC LIMIT 1"
+    ).first()
+    # A run prepared by the township-block tasks but never finished has already refreshed
+    # linkage.record: its changes would go unseen by an incremental run, so this one is full.
+    abandoned = q(
+        "UPDATE linkage.run SET status = 'abandoned', finished_at = now() WHERE status = 'prepared'"
+        " RETURNING run_id"
+    ).all()
+    if abandoned:
+        log.warning("linkage runs %s were prepared but never finished: re-linking in full", abandoned)
+    # no run yet, or the last one used another comparison model (e.g. before an upgrade
+    # added a field): everything is compared again
+    incremental = previous and previous[0] == persons.MODEL_VERSION and not full and not abandoned
+    mode = "incremental" if incremental else "full"
+    run_id = q("INSERT INTO linkage.run (mode) VALUES (%(m)s) RETURNING run_id", {"m": mode}).scalar_one()
+    night = Night(run_id, mode)
+    figures = night.figures
+    t = time.perf_counter()
+    night.watermarks = feed_watermarks(conn)  # before reading staging: what arrives later is next run's
+    if mode == "full":
+        figures["records"] = rebuild_records(conn, registry)
+    else:
+        up, gone, in_full = refresh_records(conn, registry, _stored("feed_watermarks", conn))
+        figures.update(records_changed=up, records_removed=gone, feeds_compared_in_full=in_full)
+        figures["records"] = q("SELECT count(*) FROM linkage.record").scalar_one()
+        _changed_keys(conn)
+    t = night.lap("records", t)
+    figures["profiles"] = persons.rebuild_profiles(conn, "changed_keys" if night.scoped else None)
+    night.profiles = persons.prepare_profiles(persons.load_profiles(conn))
+    t = night.lap("profiles", t)
+    model = None if mode == "full" else _load_model(conn)
+    slot_feeds = None if model is None else _stored("slot_feeds", conn)
+    heads = None if model is None else _stored("head_feeds", conn)
+    if model is None or slot_feeds is None or heads is None:
+        slot_feeds = persons.one_record_feeds(conn)
+        heads = sorted(f.feed_id for f in linked_feeds(registry))
+        model, training = persons.train(conn, night.profiles, settings, slot_feeds, heads)
+        figures["training"] = {k: v for k, v in training.items() if k != "model"}
+    night.model, night.slot_feeds, night.heads = model, slot_feeds, heads
+    t = night.lap("training", t)
+    night.unresolved = persons.load_unresolved(conn, only_changed=night.scoped)
+    return night
+
+
+def feed_slots(conn: Connection, night: Night):
+    """The per-feed slot loader `score_candidates` calls with tonight's candidate profiles."""
+
+    def slots(candidate_keys: np.ndarray) -> persons.FeedSlots:
+        return persons.load_feed_slots(
             conn,
-            stable_ids.PERSON,
-            "tmp_label",
-            "scope_prev" if scoped else "linkage.crosswalk",
-            "feed_id, record_key",
-            run_id,
+            night.profiles,
+            night.slot_feeds,
+            sorted(night.unresolved["feed_id"].unique()),
+            candidate_keys if night.scoped else None,
+            night.heads,
         )
-        _person_xref(conn)
-        figures["weak_link_persons"] = _flag_weak(conn, labels)
-        t = lap("person_ids", t)
-        figures["households"] = _resolve_households(conn, run_id, scoped)
-        t = lap("households", t)
-        _write_crosswalk(conn, registry, run_id, scoped)
-        _write_review_and_evidence(conn, unresolved, profiles, result, run_id)
-        t = lap("crosswalk", t)
-        figures["crosswalk"] = dict(
-            conn.exec_driver_sql("SELECT method, count(*) FROM linkage.crosswalk GROUP BY 1").all()
+
+    return slots
+
+
+def finish_night(
+    conn: Connection,
+    night: Night,
+    candidates: pd.DataFrame,
+    scored: list[dict],
+    registry: Registry,
+    settings: persons.PersonSettings,
+) -> LinkReport:
+    """Decide, cluster, assign stable ids, resolve households and write the crosswalk."""
+    figures, unresolved, profiles, scoped, run_id = (
+        night.figures, night.unresolved, night.profiles, night.scoped, night.run_id
+    )
+    t = time.perf_counter()
+    result = persons.decide(unresolved, profiles, candidates, night.model, settings, _decisions(conn))
+    figures["persons"] = persons.merge_scoring_figures(result.figures, scored)
+    t = night.lap("decisions", t)
+    labels = _record_labels(unresolved, profiles, result)
+    if scoped:
+        figures["scope_records"] = _scope(
+            conn, profiles["id_key"].to_numpy()[result.placed["p"].to_numpy(dtype=np.int64)]
         )
-        figures["master_persons"] = conn.exec_driver_sql(
-            "SELECT count(*) FROM linkage.person WHERE retired_run IS NULL"
-        ).scalar_one()
-        figures["master_households"] = conn.exec_driver_sql(
-            "SELECT count(*) FROM linkage.household WHERE retired_run IS NULL"
-        ).scalar_one()
-        figures["seconds"] = timings
-        stored = {
-            **figures,
-            "model": model.as_dict(),
-            "model_version": persons.MODEL_VERSION,
-            "slot_feeds": slot_feeds,
-            "head_feeds": heads,
-            "feed_watermarks": watermarks,
-        }
-        conn.exec_driver_sql(
-            "UPDATE linkage.run SET status = 'succeeded', finished_at = now(), figures = %(f)s,"
-            " watermark = (SELECT max(delivery_id) FROM raw.delivery) WHERE run_id = %(r)s",
-            {"f": json.dumps(stored, default=str), "r": run_id},
-        )
-    log.info("linkage run %s (%s): %s records", run_id, mode, figures.get("records"))
-    return LinkReport(run_id=run_id, mode=mode, figures=figures, seconds=timings)
+    _write_labels(conn, labels.drop(columns=["weak"]), scoped)
+    t = night.lap("labels", t)
+    figures["person_ids"] = stable_ids.assign(
+        conn,
+        stable_ids.PERSON,
+        "tmp_label",
+        "scope_prev" if scoped else "linkage.crosswalk",
+        "feed_id, record_key",
+        run_id,
+    )
+    _person_xref(conn)
+    figures["weak_link_persons"] = _flag_weak(conn, labels)
+    t = night.lap("person_ids", t)
+    figures["households"] = _resolve_households(conn, run_id, scoped)
+    t = night.lap("households", t)
+    _write_crosswalk(conn, registry, run_id, scoped)
+    _write_review_and_evidence(conn, unresolved, profiles, result, run_id)
+    t = night.lap("crosswalk", t)
+    q = conn.exec_driver_sql
+    figures["crosswalk"] = dict(q("SELECT method, count(*) FROM linkage.crosswalk GROUP BY 1").all())
+    figures["master_persons"] = q(
+        "SELECT count(*) FROM linkage.person WHERE retired_run IS NULL"
+    ).scalar_one()
+    figures["master_households"] = q(
+        "SELECT count(*) FROM linkage.household WHERE retired_run IS NULL"
+    ).scalar_one()
+    figures["seconds"] = night.timings
+    q(
+        "UPDATE linkage.run SET status = 'succeeded', finished_at = now(), figures = %(f)s,"
+        " watermark = (SELECT max(delivery_id) FROM raw.delivery) WHERE run_id = %(r)s",
+        {"f": json.dumps(stored_figures(night), default=str), "r": run_id},
+    )
+    log.info("linkage run %s (%s): %s records", run_id, night.mode, figures.get("records"))
+    return LinkReport(run_id=run_id, mode=night.mode, figures=figures, seconds=night.timings)
+
+
+def stored_figures(night: Night) -> dict:
+    """The run's figures plus what the next incremental run reuses (model, feeds, watermarks)."""
+    return {
+        **night.figures,
+        "seconds": night.timings,
+        "model": night.model.as_dict(),
+        "model_version": persons.MODEL_VERSION,
+        "slot_feeds": night.slot_feeds,
+        "head_feeds": night.heads,
+        "feed_watermarks": night.watermarks,
+    }
+
+
+def model_from_stored(row: dict) -> FSModel:
+    fields = row["fields"]
+    m = {f: {int(k): v["m"] for k, v in lv.items()} for f, lv in fields.items()}
+    u = {
+        f: {int(k): (v["u"] if v["u"] is not None else 1.0) for k, v in lv.items()}
+        for f, lv in fields.items()
+    }
+    return FSModel(m=m, u=u, prior=row["prior"], fields=tuple(fields))
 
 
 def _changed_keys(conn: Connection) -> None:

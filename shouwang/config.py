@@ -23,6 +23,7 @@ class Settings:
 
     database_url: str | None
     home: Path
+    link_blocks: int = 4
     archive_dir: Path = field(init=False)
     embedded_pgdata: Path = field(init=False)
     sql_dir: Path = field(init=False)
@@ -39,6 +40,13 @@ def load_settings() -> Settings:
     SHOUWANG_DATABASE_URL  the warehouse; unset -> an embedded PostgreSQL under SHOUWANG_HOME
     SHOUWANG_HOME          working folder for the archive, embedded database, reports (default ./var)
     SHOUWANG_ARCHIVE_DIR   where delivery files are archived unchanged (default $SHOUWANG_HOME/archive)
+    SHOUWANG_LINK_BLOCKS   township blocks the nightly DAG scores in parallel (default 4; about one
+                           per Celery worker slot that linkage may use)
     """
     home = _path("SHOUWANG_HOME", PROJECT_ROOT / "var")
-    return Settings(database_url=os.environ.get("SHOUWANG_DATABASE_URL") or None, home=home)
+    blocks = os.environ.get("SHOUWANG_LINK_BLOCKS", "4")
+    if not blocks.isdigit() or int(blocks) < 1:
+        raise ValueError(f"SHOUWANG_LINK_BLOCKS must be a whole number >= 1, not {blocks!r}")
+    return Settings(
+        database_url=os.environ.get("SHOUWANG_DATABASE_URL") or None, home=home, link_blocks=int(blocks)
+    )

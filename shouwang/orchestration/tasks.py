@@ -138,19 +138,9 @@ def load_feed(feed_id: str, landing_dir: str | None = None, *, skip_if_unchanged
     return counts
 
 
-def link_records(full: bool = False) -> dict:
-    """Run person and household linkage over the staged records; returns counts only.
-
-    Incremental by default (only new and changed records are compared; everything else keeps its
-    ids); ``full`` re-links everything and gives the same ids on unchanged data. Safe to retry: a
-    failed run rolls back in one transaction and the next try starts from the same state.
-    """
-    from linkage.run import run_linkage
-    from shouwang.db import get_engine
-
-    report = run_linkage(get_engine(), full=full)
+def _link_counts(report) -> dict:
     f = report.figures
-    counts = {
+    return {
         "run_id": report.run_id,
         "mode": report.mode,
         "records": f["records"],
@@ -161,5 +151,53 @@ def link_records(full: bool = False) -> dict:
         "person_ids": {k: v for k, v in f["person_ids"].items()},
         "seconds": f["seconds"],
     }
-    log.info("linkage run %s (%s): %s", report.run_id, report.mode, counts)
+
+
+def link_records(full: bool = False) -> dict:
+    """Run person and household linkage over the staged records in one task; returns counts only.
+
+    Incremental by default (only new and changed records are compared; everything else keeps its
+    ids); ``full`` re-links everything and gives the same ids on unchanged data. Safe to retry: a
+    failed run rolls back in one transaction and the next try starts from the same state.
+    """
+    from linkage.run import run_linkage
+    from shouwang.db import get_engine
+
+    counts = _link_counts(run_linkage(get_engine(), full=full))
+    log.info("linkage run %s (%s): %s", counts["run_id"], counts["mode"], counts)
+    return counts
+
+
+def prepare_linkage(full: bool = False, n_blocks: int | None = None) -> dict:
+    """Linkage step 1 of 3 (linkage.blocks): refresh records, plan township blocks. Ids and counts
+    only: {"run_id", "mode", "blocks", "records", "unresolved"}. A retry after a failure starts
+    from the same state (one transaction); a retry after a success abandons that run and
+    prepares a full one."""
+    from linkage.blocks import prepare_run
+    from shouwang.config import load_settings
+    from shouwang.db import get_engine
+
+    plan = prepare_run(get_engine(), full=full, n_blocks=n_blocks or load_settings().link_blocks)
+    log.info("linkage run %s (%s): %s township blocks", plan["run_id"], plan["mode"], len(plan["blocks"]))
+    return plan
+
+
+def score_linkage_block(run_id: int, block: int) -> dict:
+    """Linkage step 2 of 3, one township block (a mapped task): counts only; a retry replaces the
+    block's rows."""
+    from linkage.blocks import score_block
+    from shouwang.db import get_engine
+
+    counts = score_block(get_engine(), run_id, block)
+    log.info("linkage run %s block %s: %s", run_id, block, counts)
+    return counts
+
+
+def finish_linkage(run_id: int) -> dict:
+    """Linkage step 3 of 3: decisions over all blocks, ids, households, crosswalk (one transaction)."""
+    from linkage.blocks import finish_run
+    from shouwang.db import get_engine
+
+    counts = _link_counts(finish_run(get_engine(), run_id))
+    log.info("linkage run %s (%s): %s", counts["run_id"], counts["mode"], counts)
     return counts

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 from sqlalchemy import text
 
@@ -20,33 +18,63 @@ def test_nightly_master_shape(dagbag):
     assert isinstance(dag.timetable, CronTriggerTimetable)
     assert dag.timetable.expression == "0 2 * * *" and str(dag.timetable.timezone) == "Asia/Shanghai"
     assert dag.max_active_runs == 1 and dag.catchup is False
-    (link,) = dag.tasks
-    assert link.task_id == "link"
-    assert [o.uri for o in link.outlets] == ["shouwang://linkage/crosswalk"]
+    assert sorted(t.task_id for t in dag.tasks) == ["finish_linkage", "prepare_linkage", "score_block"]
+    score = dag.get_task("score_block")
+    assert score.is_mapped  # one task instance per township block, spread over workers
+    assert dag.get_task("prepare_linkage").downstream_task_ids == {"score_block"}
+    assert score.downstream_task_ids == {"finish_linkage"}
+    finish = dag.get_task("finish_linkage")
+    assert [o.uri for o in finish.outlets] == ["shouwang://linkage/crosswalk"]
 
 
-def test_nightly_master_links_the_staged_samples(airflow_db, dagbag, db_url, engine):
+def _mapped_states(dag_id: str, run_id: str) -> dict:
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        tis = session.scalars(
+            select(TaskInstance).where(TaskInstance.dag_id == dag_id, TaskInstance.run_id == run_id)
+        ).all()
+        return {(ti.task_id, ti.map_index): ti.state for ti in tis}
+
+
+def test_nightly_master_links_the_staged_samples(airflow_db, dagbag, db_url, engine, monkeypatch):
     from airflow.utils.state import DagRunState, TaskInstanceState
 
     from shouwang.ingest import ingest_landing
 
+    monkeypatch.setenv("SHOUWANG_LINK_BLOCKS", "3")
     ingest_landing(SAMPLES, database_url=db_url, workers=1)
-    dag = copy.deepcopy(dagbag.dags["nightly_master"])
+    # not a deepcopy: a copied mapped task fails Airflow's identity check on its empty expand input
+    dag = dagbag.dags["nightly_master"]
     for t in dag.tasks:
-        t.retries = 0
-    dr, states = _run(dag)
+        monkeypatch.setattr(t, "retries", 0)
+    dr, _ = _run(dag)
+    states = _mapped_states(dag.dag_id, dr.run_id)
     assert dr.state == DagRunState.SUCCESS, states
-    assert states == {"link": TaskInstanceState.SUCCESS}
-    counts = _xcom(dag.dag_id, dr.run_id, "link")
+    ok = TaskInstanceState.SUCCESS
+    assert states == {
+        ("prepare_linkage", -1): ok,
+        ("score_block", 0): ok,
+        ("score_block", 1): ok,
+        ("score_block", 2): ok,
+        ("finish_linkage", -1): ok,
+    }
+    counts = _xcom(dag.dag_id, dr.run_id, "finish_linkage")
     with engine.connect() as conn:
         records = conn.execute(text("SELECT count(*) FROM linkage.record")).scalar_one()
         xref = conn.execute(text("SELECT count(*) FROM linkage.crosswalk")).scalar_one()
+        blocks = conn.execute(
+            text("SELECT count(*) FROM linkage.run_block WHERE run_id = :r"), {"r": counts["run_id"]}
+        ).scalar_one()
     assert records > 0 and xref == records == counts["records"]
+    assert blocks == 3
     # XCom carries counts, never data
     assert set(counts) >= {"run_id", "mode", "records", "master_persons", "master_households"}
     assert all(not isinstance(v, str) or len(v) < 20 for v in counts.values())
     # a second night with nothing new keeps every id
     dr2, states2 = _run(dag)
     assert dr2.state == DagRunState.SUCCESS
-    again = _xcom(dag.dag_id, dr2.run_id, "link")
+    again = _xcom(dag.dag_id, dr2.run_id, "finish_linkage")
     assert again["mode"] == "incremental" and again["person_ids"]["new"] == 0
