@@ -175,13 +175,15 @@ def phone(a, b) -> np.ndarray:
 
 
 def place(village_a, village_b, township_a, township_b, detail_a=None, detail_b=None) -> np.ndarray:
-    """4 same village and the same group / house number; 3 same village; 2 same township, village
-    known on one side only; 1 same township but different villages; 0 different township;
-    -1 nothing to compare.
+    """5 same village and the same group / house number; 4 same village (the group or house
+    number unknown on one side, or one gives a group and the other a house number); 3 same
+    village but another group (or another house number); 2 same township, village known on one
+    side only; 1 same township but different villages; 0 different township; -1 nothing to compare.
 
     "Village unknown" and "another village" are different evidence: a feed that only reports the
     township (医保 canbao) says nothing against a match, a different village does. Within a
-    village, the group (村民组) tells apart two people of the same name.
+    village, the group (村民组) tells apart two people of the same name, both ways: the same
+    group is evidence for, another group evidence against (how much, the data says).
     """
     va, vb = np.asarray(village_a, dtype=object), np.asarray(village_b, dtype=object)
     ta, tb = np.asarray(township_a, dtype=object), np.asarray(township_b, dtype=object)
@@ -194,10 +196,15 @@ def place(village_a, village_b, township_a, township_b, detail_a=None, detail_b=
     out[has_t] = 0
     out[same_t] = 2
     out[same_t & has_v & (va != vb)] = 1
-    out[has_v & (va == vb)] = 3
+    same_v = has_v & (va == vb)
+    out[same_v] = 4
     if detail_a is not None and detail_b is not None:
         da, db = np.asarray(detail_a, dtype=object), np.asarray(detail_b, dtype=object)
-        out[(out == 3) & ~_missing(da, db) & (da == db)] = 4
+        both = same_v & ~_missing(da, db)
+        if both.any():
+            a, b = pd.Series(da[both], dtype=object), pd.Series(db[both], dtype=object)
+            same_kind = (a.str[0] == b.str[0]).to_numpy()  # 'G' group or 'N' house number
+            out[both] = np.where((a == b).to_numpy(), 5, np.where(same_kind, 3, 4))
     return out
 
 

@@ -116,7 +116,7 @@ ANALYZE linkage.profile;
 
 # Bump when the comparison levels or fields change: the next run then re-links in full and
 # re-estimates the model instead of applying a stored one to levels it does not know.
-MODEL_VERSION = 3
+MODEL_VERSION = 4
 
 _RECORD_COLS = (
     "feed_id, record_key, id_key, id_digits, id_status, name, sex, birth_date, "

@@ -81,6 +81,19 @@ def select_sql(feed: Feed, where: str = "TRUE") -> str:
             parts.append(f"address_{kind}_code")
         return f"COALESCE({', '.join(parts)})" if parts else "NULL::text"
 
+    def village() -> str:
+        """The village code, else the key of a place the gazetteer lacks (V011): township || '~' || core."""
+        code, town = place("village"), place("township")
+        cores = []
+        if has("village"):
+            cores.append("linkage.place_core(village)")
+        if has("address"):
+            cores.append(f"linkage.address_place_core(address, {town})")
+        if not cores:
+            return code
+        core = f"COALESCE({', '.join(cores)})"
+        return f"CASE WHEN {code} IS NOT NULL THEN {code} ELSE {town} || '~' || {core} END"
+
     id_col = "id_number" if has("id_number") else None
     household_ref = "NULL::text"
     for field, kind in HOUSEHOLD_REF_FIELDS:
@@ -98,7 +111,7 @@ def select_sql(feed: Feed, where: str = "TRUE") -> str:
         "sex": "sex" if has("sex") else "NULL::text",
         "birth_date": "birth_date" if has("birth_date") else "NULL::date",
         "township_code": place("township"),
-        "village_code": place("village"),
+        "village_code": village(),
         "phone": "phone" if has("phone") else "NULL::text",
         "hukou_no": "hukou_no" if has("hukou_no") else "NULL::text",
         "relation_to_head": "relation_to_head" if has("relation_to_head") else "NULL::text",

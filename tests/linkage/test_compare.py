@@ -92,7 +92,7 @@ def test_place_levels():
     )
     # same village; another village of the same township; nothing to compare (twice); village
     # known on one side only, same township; different township
-    assert out.tolist() == [3, 1, -1, -1, 2, 0]
+    assert out.tolist() == [4, 1, -1, -1, 2, 0]
 
 
 def test_excel_mangled_prefix_levels():
