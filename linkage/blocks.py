@@ -28,12 +28,11 @@ from sqlalchemy import Connection, Engine
 
 from linkage import persons
 from linkage.compare import fill_township
-from linkage.db import frame
+from linkage.db import copy_frame, frame
 from linkage.run import (
     LinkReport,
     Night,
-    _changed_keys,
-    _copy_frame,
+    changed_keys_table,
     feed_slots,
     finish_night,
     lock_and_tune,
@@ -127,7 +126,7 @@ def _resume(conn: Connection, run_id: int) -> Night:
             )
             q(f"CREATE INDEX ON {table} (feed_id, record_key)")
             q(f"ANALYZE {table}")
-        _changed_keys(conn)
+        changed_keys_table(conn)
     figures = {
         k: v
         for k, v in stored.items()
@@ -183,7 +182,7 @@ def score_block(
         where = {"r": run_id, "b": block}
         q("DELETE FROM linkage.block_candidate WHERE run_id = %(r)s AND block = %(b)s", where)
         if len(rows):
-            _copy_frame(conn, "linkage.block_candidate", rows)
+            copy_frame(conn, "linkage.block_candidate", rows)
         q(
             "UPDATE linkage.run_block SET records = %(n)s, figures = %(f)s, scored_at = now()"
             " WHERE run_id = %(r)s AND block = %(b)s",

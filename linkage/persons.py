@@ -743,7 +743,8 @@ def score_candidates(
     settings: PersonSettings,
     slots: FeedSlots | Callable[[np.ndarray], FeedSlots] | None = None,
 ) -> tuple[pd.DataFrame, dict]:
-    """The costly half of `resolve`: block and score records against the profiles.
+    """The costly half of placing records (`decide` is the other): block and score them against
+    the profiles.
 
     Each record's candidates are reduced to one row (`CANDIDATE_COLUMNS`: record position `l`,
     best profile `p`, its bits `weight` and per-field `evidence`, the second-best bits and the
@@ -877,22 +878,6 @@ def decide(
         "seconds": {"decisions": round(t1 - t0, 1), "unplaced": round(time.perf_counter() - t1, 1)},
     }
     return PersonResult(placed, review, evidence, uu, figures)
-
-
-def resolve(
-    records: pd.DataFrame,
-    profiles: pd.DataFrame,
-    model: FSModel,
-    settings: PersonSettings,
-    decisions: pd.DataFrame | None = None,
-    slots: FeedSlots | Callable[[np.ndarray], FeedSlots] | None = None,
-) -> PersonResult:
-    """Place records without a usable ID with profiles, queue the grey zone, group the rest
-    (`score_candidates` then `decide`, in one process)."""
-    candidates, scored = score_candidates(records, profiles, model, settings, slots)
-    result = decide(records, profiles, candidates, model, settings, decisions)
-    result.figures = merge_scoring_figures(result.figures, [scored])
-    return result
 
 
 def merge_scoring_figures(figures: dict, scored: list[dict]) -> dict:

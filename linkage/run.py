@@ -8,7 +8,6 @@ this function.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import time
@@ -19,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from linkage import persons, stable_ids
-from linkage.db import frame
+from linkage.db import copy_frame, frame
 from linkage.fs import FSModel
 from linkage.records import feed_watermarks, linked_feeds, rebuild_records, refresh_records
 from shouwang.registry import Registry, load_registry
@@ -33,14 +32,6 @@ class LinkReport:
     mode: str
     figures: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
-
-
-def _copy_frame(conn: Connection, table: str, frame: pd.DataFrame) -> None:
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, header=False)
-    buf.seek(0)
-    with conn.connection.dbapi_connection.cursor() as cur:
-        cur.copy_expert(f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)", buf)
 
 
 def _load_model(conn: Connection) -> FSModel | None:
@@ -146,7 +137,7 @@ def prepare_night(
         up, gone, in_full = refresh_records(conn, registry, _stored("feed_watermarks", conn))
         figures.update(records_changed=up, records_removed=gone, feeds_compared_in_full=in_full)
         figures["records"] = q("SELECT count(*) FROM linkage.record").scalar_one()
-        _changed_keys(conn)
+        changed_keys_table(conn)
     t = night.lap("records", t)
     figures["profiles"] = persons.rebuild_profiles(conn, "changed_keys" if night.scoped else None)
     night.profiles = persons.prepare_profiles(persons.load_profiles(conn))
@@ -261,7 +252,7 @@ def model_from_stored(row: dict) -> FSModel:
     return FSModel(m=m, u=u, prior=row["prior"], fields=tuple(fields))
 
 
-def _changed_keys(conn: Connection) -> None:
+def changed_keys_table(conn: Connection) -> None:
     """changed_keys: the ID keys an incremental night's changes touch (before and after)."""
     q = conn.exec_driver_sql
     q("DROP TABLE IF EXISTS pg_temp.changed_keys")
@@ -285,7 +276,7 @@ def _scope(conn: Connection, placed_keys: np.ndarray) -> int:
     )
     q("CREATE TEMP TABLE scope_keys AS SELECT id_key FROM changed_keys")
     if len(placed_keys):
-        _copy_frame(conn, "scope_keys", pd.DataFrame({"id_key": pd.unique(placed_keys)}))
+        copy_frame(conn, "scope_keys", pd.DataFrame({"id_key": pd.unique(placed_keys)}))
     q("CREATE INDEX ON scope_keys (id_key)")
     q("ANALYZE scope_keys")
     q("ANALYZE tmp_removed")
@@ -373,7 +364,7 @@ def _write_labels(conn: Connection, unresolved_labels: pd.DataFrame, scoped: boo
         "CREATE TEMP TABLE tmp_label (feed_id text, record_key text, label text, score double precision,"
         " method text)"
     )
-    _copy_frame(conn, "tmp_label", unresolved_labels)
+    copy_frame(conn, "tmp_label", unresolved_labels)
     q(f"""INSERT INTO tmp_label SELECT r.feed_id, r.record_key, 'K' || r.id_key, 1.0, 'deterministic'
           FROM linkage.record r {in_scope} WHERE r.id_key IS NOT NULL""")
     # the label each of yesterday's persons carries tonight (its ID key), for the two rules below
@@ -416,7 +407,7 @@ def _flag_weak(conn: Connection, labels: pd.DataFrame) -> int:
     q("CREATE TEMP TABLE tmp_weak (label text)")
     weak = labels.loc[labels["weak"], ["label"]].drop_duplicates()
     if len(weak):
-        _copy_frame(conn, "tmp_weak", weak)
+        copy_frame(conn, "tmp_weak", weak)
     q("UPDATE linkage.person SET flags = array_remove(flags, 'weak_link') WHERE 'weak_link' = ANY(flags)")
     return q("""UPDATE linkage.person p SET flags = array_append(p.flags, 'weak_link')
                 FROM person_ids i JOIN tmp_weak w ON w.label = i.label
@@ -451,7 +442,7 @@ def _write_crosswalk(conn: Connection, registry: Registry, run_id: int, scoped: 
     q = conn.exec_driver_sql
     q("DROP TABLE IF EXISTS pg_temp.tmp_feeds")
     q("CREATE TEMP TABLE tmp_feeds (feed_id text PRIMARY KEY, dept text, feed text)")
-    _copy_frame(conn, "tmp_feeds", feeds)
+    copy_frame(conn, "tmp_feeds", feeds)
     rows = """SELECT x.feed_id, x.record_key, f.dept, f.feed, x.person_id, m.household_id, x.score, x.method
               FROM tmp_xref x JOIN tmp_feeds f ON f.feed_id = x.feed_id
               LEFT JOIN linkage.membership m ON m.person_id = x.person_id"""
@@ -525,7 +516,7 @@ def _write_review_and_evidence(
             "DELETE FROM linkage.link_evidence l USING tmp_label t"
             " WHERE l.feed_id = t.feed_id AND l.record_key = t.record_key"
         )
-        _copy_frame(conn, "linkage.link_evidence", frame)
+        copy_frame(conn, "linkage.link_evidence", frame)
     q(
         "DELETE FROM linkage.link_evidence l WHERE NOT EXISTS (SELECT 1 FROM linkage.crosswalk c"
         " WHERE c.feed_id = l.feed_id AND c.record_key = l.record_key AND c.method = 'probabilistic')"
@@ -547,7 +538,7 @@ def _write_review_and_evidence(
                 "run_id": run_id,
             }
         )
-        _copy_frame(conn, "tmp_review", frame)
+        copy_frame(conn, "tmp_review", frame)
     # the queue holds tonight's open questions; decided pairs never come back
     q("""DELETE FROM linkage.review_queue q WHERE NOT EXISTS (
            SELECT 1 FROM tmp_review t WHERE (t.left_feed_id, t.left_record_key, t.right_feed_id,

@@ -75,8 +75,9 @@ def _record(feed: str) -> pd.DataFrame:
 def test_an_account_holder_goes_to_the_head_of_the_two_namesakes():
     profiles = _profiles()
     fields = ("name", "place", "head")
-    m = {"name": {3: 0.95, -1: 1.0}, "place": {3: 0.8, -1: 1.0}}
-    u = {"name": {3: 1e-4, -1: 1.0}, "place": {3: 1e-3, -1: 1.0}}
+    # both namesakes live in the record's village (place level 4: same village, no group given)
+    m = {"name": {3: 0.95, -1: 1.0}, "place": {4: 0.8, -1: 1.0}}
+    u = {"name": {3: 1e-4, -1: 1.0}, "place": {4: 1e-3, -1: 1.0}}
     levels = np.array([1] * 400 + [0] * 5 + [1] * 120 + [0] * 280 + [2] * 120 + [3] * 60, dtype=np.int32)
     is_match = np.array([True] * 405 + [False] * 400 + [True] * 180)
     m["head"], u["head"] = persons.head_probabilities(levels, is_match, 2)
