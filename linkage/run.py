@@ -122,6 +122,8 @@ def prepare_night(
     ).all()
     if abandoned:
         log.warning("linkage runs %s were prepared but never finished: re-linking in full", abandoned)
+        for table in ("linkage.block_candidate", "linkage.run_change"):  # their work is void
+            q(f"DELETE FROM {table} WHERE run_id = ANY(%(r)s)", {"r": [r[0] for r in abandoned]})
     # no run yet, or the last one used another comparison model (e.g. before an upgrade
     # added a field): everything is compared again
     incremental = previous and previous[0] == persons.MODEL_VERSION and not full and not abandoned

@@ -116,7 +116,10 @@ def test_a_prepared_run_never_finished_makes_the_next_run_full(db_url, engine, c
         status = conn.execute(
             text("SELECT status FROM linkage.run WHERE run_id = :r"), {"r": plan["run_id"]}
         ).scalar_one()
-    assert status == "abandoned"
+        leftovers = conn.execute(
+            text("SELECT count(*) FROM linkage.block_candidate WHERE run_id = :r"), {"r": plan["run_id"]}
+        ).scalar_one()
+    assert status == "abandoned" and leftovers == 0  # block 0's rows went with the run
     with pytest.raises(RuntimeError, match="abandoned"):
         blocks.score_block(engine, plan["run_id"], 1)
     with pytest.raises(RuntimeError, match="abandoned"):
