@@ -684,7 +684,7 @@ def share_from_lse(lse: np.ndarray, n_profiles: int, start: float, iterations: i
         return start
     share = start
     for _ in range(iterations):
-        p = _in_candidates(lse, n_profiles, share)
+        p = candidate_probability(lse, lse, n_profiles, share)  # P(the person is among them)
         new = float(np.clip(p.mean(), 0.5, 0.999))
         if abs(new - share) < 1e-4:
             share = new
@@ -697,11 +697,6 @@ def _log_denominator(lse: np.ndarray, n_profiles: int, share: float) -> np.ndarr
     """log2 of (sum over candidates of share/N * 2**bits) + (1 - share)."""
     c = np.log2(share) - np.log2(max(n_profiles, 1))
     return np.logaddexp2(c + lse, np.log2(1 - share))
-
-
-def _in_candidates(lse: np.ndarray, n_profiles: int, share: float) -> np.ndarray:
-    c = np.log2(share) - np.log2(max(n_profiles, 1))
-    return np.exp2(c + lse - _log_denominator(lse, n_profiles, share))
 
 
 def candidate_probability(bits: np.ndarray, lse: np.ndarray, n_profiles: int, share: float) -> np.ndarray:

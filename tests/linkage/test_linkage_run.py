@@ -11,16 +11,14 @@ from linkage import steward
 from linkage.evaluate import score_against_truth
 from linkage.run import run_linkage
 from shouwang.ingest import ingest_landing
-from shouwang.synth import generate_county
+from tests.linkage.helpers import small_county
 
 HOUSEHOLDS = 600
 
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory):
-    base = tmp_path_factory.mktemp("linkcounty")
-    generate_county(HOUSEHOLDS, 5, base / "landing", truth_dir=base / "truth")
-    return base
+    return small_county(tmp_path_factory, "linkcounty", HOUSEHOLDS, 5)
 
 
 @pytest.fixture

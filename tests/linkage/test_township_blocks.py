@@ -11,16 +11,14 @@ from sqlalchemy import text
 from linkage import blocks
 from linkage.run import run_linkage
 from shouwang.ingest import ingest_landing
-from shouwang.synth import generate_county
+from tests.linkage.helpers import small_county
 
 HOUSEHOLDS = 500
 
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory):
-    base = tmp_path_factory.mktemp("blockcounty")
-    generate_county(HOUSEHOLDS, 11, base / "landing", truth_dir=base / "truth")
-    return base
+    return small_county(tmp_path_factory, "blockcounty", HOUSEHOLDS, 11)
 
 
 def _xref(engine) -> pd.DataFrame:

@@ -1,0 +1,14 @@
+"""Shared helpers of the linkage tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shouwang.synth import generate_county
+
+
+def small_county(tmp_path_factory, name: str, households: int, seed: int) -> Path:
+    """A generated county (landing/ and truth/ under one folder), for a module-scoped fixture."""
+    base = tmp_path_factory.mktemp(name)
+    generate_county(households, seed, base / "landing", truth_dir=base / "truth")
+    return base
