@@ -115,6 +115,21 @@ def birth_date(a, b) -> np.ndarray:
     return out
 
 
+def age_window(birth, born_after, born_before, own_birth) -> np.ndarray:
+    """Whether a profile's birth date lies in the window a record's feed implies (a pension
+    being paid: born at least 60 years before the extract date): 1 inside, 0 outside, -1 no
+    window, no profile birth date, or the record has a birth date of its own (compared as such).
+    Dates are yyyymmdd integers, 0 unknown; an open end of the window is 0.
+    """
+    birth, after, before, own = (
+        np.asarray(x, dtype=np.int64) for x in (birth, born_after, born_before, own_birth)
+    )
+    inside = ((after == 0) | (birth >= after)) & ((before == 0) | (birth <= before))
+    out = np.where(inside, 1, 0).astype(np.int8)
+    out[(birth == 0) | ((after == 0) & (before == 0)) | (own != 0)] = MISSING
+    return out
+
+
 _OLD_AREA = np.array([ord(c) for c in "412927"], dtype=np.uint32)
 _NEW_AREA = np.array([ord(c) for c in "411328"], dtype=np.uint32)
 

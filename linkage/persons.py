@@ -116,11 +116,11 @@ ANALYZE linkage.profile;
 
 # Bump when the comparison levels or fields change: the next run then re-links in full and
 # re-estimates the model instead of applying a stored one to levels it does not know.
-MODEL_VERSION = 4
+MODEL_VERSION = 5
 
 _RECORD_COLS = (
     "feed_id, record_key, id_key, id_digits, id_status, name, sex, birth_date, "
-    "township_code, village_code, phone, address_detail, account"
+    "township_code, village_code, phone, address_detail, account, born_after, born_before"
 )
 
 
@@ -189,6 +189,8 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
     out = records.copy()
     out["pinyin"] = _pinyin(out["name"])
     out["birth_date"] = _dates(out["birth_date"])
+    for col in ("born_after", "born_before"):  # feeds without a subject_age (and test frames)
+        out[col] = _dates(out[col]) if col in out else np.zeros(len(out), dtype=np.int32)
     digits = out["id_digits"].astype(object)
     ok = digits.notna()
     d = digits.where(ok, "").astype(str)
@@ -255,6 +257,10 @@ def compare_pairs(
         "name": name,
         "birth_date": compare.birth_date(L["birth_date"].to_numpy(), R["birth_date"].to_numpy()),
         "sex": compare.exact(L["sex"].to_numpy(), R["sex"].to_numpy()),
+        "age": compare.age_window(
+            R["birth_date"].to_numpy(), L["born_after"].to_numpy(), L["born_before"].to_numpy(),
+            L["birth_date"].to_numpy(),
+        ),
         "place": _place(L, R, right_is_profile),
         "phone": compare.phone(L["phone"].to_numpy(), R["phone"].to_numpy()),
         "account": compare.exact(L["account"].to_numpy(), R["account"].to_numpy()),
@@ -387,29 +393,59 @@ def _place(L: pd.DataFrame, R: pd.DataFrame, right_is_profile: bool) -> np.ndarr
     return level
 
 
-def name_frequencies(profiles: pd.DataFrame) -> tuple[pd.Series, pd.Series, int]:
-    """Term frequencies: each name's and each pinyin's share among persons."""
+@dataclass(frozen=True)
+class Frequencies:
+    """How common a value is among persons: the u of agreeing on it (term-frequency adjustment)."""
+
+    names: pd.Series  # name -> share of profiles
+    pinyins: pd.Series  # pinyin -> share
+    n: int
+    births: np.ndarray  # profiles' birth dates (yyyymmdd), sorted, unknown ones left out
+
+
+def frequencies(profiles: pd.DataFrame) -> Frequencies:
     n = max(len(profiles), 1)
-    return profiles["name"].value_counts() / n, profiles["pinyin"].value_counts() / n, n
+    births = profiles["birth_date"].to_numpy(dtype=np.int64)
+    return Frequencies(
+        profiles["name"].value_counts() / n,
+        profiles["pinyin"].value_counts() / n,
+        n,
+        np.sort(births[births > 0]),
+    )
 
 
-def _tf(model_fields, left: pd.DataFrame, li: np.ndarray, freq: tuple[pd.Series, pd.Series, int]) -> dict:
-    """Per-pair u of exact-name and same-pinyin agreement from how common the name is."""
-    if "name" not in model_fields:
-        return {}
-    by_name, by_pinyin, n = freq
-    floor = 1.0 / max(n, 1)
-    u_name = pd.Series(left["name"].to_numpy()[li]).map(by_name).to_numpy(dtype=float)
-    u_pinyin = pd.Series(left["pinyin"].to_numpy()[li]).map(by_pinyin).to_numpy(dtype=float)
-    return {
-        "name": [
+def window_share(births: np.ndarray, after: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """Share of persons born in each [after, before] window (yyyymmdd, 0 = open end)."""
+    total = max(len(births), 1)
+    hi = np.where(before > 0, np.searchsorted(births, before, side="right"), len(births))
+    lo = np.where(after > 0, np.searchsorted(births, after, side="left"), 0)
+    return np.maximum(hi - lo, 0) / total
+
+
+def _tf(model: FSModel, left: pd.DataFrame, li: np.ndarray, freq: Frequencies) -> dict:
+    """Per-pair u of agreements whose worth depends on the value agreed on: an exact name or
+    pinyin (how common the name is) and a birth inside a feed's age window (how many persons were
+    born in it: 60 and older is a fifth of the county, 16 and older most of it)."""
+    out = {}
+    if "name" in model.fields:
+        floor = 1.0 / max(freq.n, 1)
+        u_name = pd.Series(left["name"].to_numpy()[li]).map(freq.names).to_numpy(dtype=float)
+        u_pinyin = pd.Series(left["pinyin"].to_numpy()[li]).map(freq.pinyins).to_numpy(dtype=float)
+        out["name"] = [
             (3, np.where(np.isnan(u_name), floor, u_name)),
             (2, np.where(np.isnan(u_pinyin), floor, u_pinyin)),
         ]
-    }
+    if "age" in model.fields:
+        # u is unconditional (the -1 level holds pairs without a window), so the window's share
+        # is scaled by the share of pairs that have one, which m(0) + m(1) estimates
+        has_window = model.m["age"].get(0, 0.0) + model.m["age"].get(1, 0.0)
+        share = window_share(
+            freq.births, left["born_after"].to_numpy()[li], left["born_before"].to_numpy()[li]
+        )
+        share = np.clip(share, 1e-6, 1 - 1e-6)
+        out["age"] = [(1, share * has_window), (0, (1 - share) * has_window)]
+    return out
 
-
-# ---------------------------------------------------------------- training -----------------------
 
 _LOO_FIELDS = ("name", "village_code", "township_code", "phone", "address_detail", "account")
 
@@ -520,7 +556,8 @@ def train(
 # A near miss (one character of a name, one part of a birth date) is at least this likely among
 # matches, whatever tonight's training sample shows: the contract lists such typos, and a county
 # whose sample happens to lack them must not turn a near miss into strong evidence against.
-NEAR_MISS_M_FLOOR = {"name": {1: 0.005}, "birth_date": {1: 0.005}}
+# The same for a profile outside the age window of a record's feed (a status keyed wrongly).
+NEAR_MISS_M_FLOOR = {"name": {1: 0.005}, "birth_date": {1: 0.005}, "age": {0: 0.005}}
 
 
 def _near_miss_floors(model: FSModel) -> FSModel:
@@ -607,12 +644,12 @@ def score(
     right: pd.DataFrame,
     li,
     ri,
-    freq: pd.Series,
+    freq: Frequencies,
     right_is_profile: bool = True,
     slots: FeedSlots | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
     levels = compare_pairs(left, right, li, ri, right_is_profile, slots=slots)[list(model.fields)]
-    weights = model.weights(levels, _tf(model.fields, left, li, freq))
+    weights = model.weights(levels, _tf(model, left, li, freq))
     total = weights.sum(axis=1).to_numpy()
     return levels, weights, total, model.probability(total)
 
@@ -750,7 +787,7 @@ def score_candidates(
     t0 = time.perf_counter()
     left = prepare_records(records)
     right, pos = _blocking_side(profiles)
-    freq = name_frequencies(profiles)
+    freq = frequencies(profiles)
     pair_chunks = []
     for chunk in candidate_pairs(left, right, list(settings.rules), settings.chunk_rows):
         pairs = pd.DataFrame({"l": chunk["l"].to_numpy(), "p": pos[chunk["r"].to_numpy()]}).drop_duplicates()
@@ -768,7 +805,7 @@ def score_candidates(
         best = best_per_record(li, pi, total)
         rows = best["row"]
         top_levels = levels.iloc[rows].reset_index(drop=True)
-        top_weights = model.weights(top_levels, _tf(model.fields, left, li[rows], freq))
+        top_weights = model.weights(top_levels, _tf(model, left, li[rows], freq))
         parts.append(
             pd.DataFrame(
                 {
@@ -860,7 +897,7 @@ def decide(
     t1 = time.perf_counter()
     rest = np.setdiff1d(np.arange(len(records)), placed["l"].to_numpy())
     left_rest = prepare_records(records.iloc[rest].reset_index(drop=True))
-    uu = _link_unplaced(left_rest, model, settings, name_frequencies(profiles))
+    uu = _link_unplaced(left_rest, model, settings, frequencies(profiles))
     uu["l"] = rest[uu["l"].to_numpy(dtype=np.int64)] if len(uu) else uu["l"]
     figures = {
         "share_with_profile": round(share, 4),
@@ -890,7 +927,7 @@ def merge_scoring_figures(figures: dict, scored: list[dict]) -> dict:
 
 
 def _link_unplaced(
-    left: pd.DataFrame, model: FSModel, settings: PersonSettings, freq: pd.Series
+    left: pd.DataFrame, model: FSModel, settings: PersonSettings, freq: Frequencies
 ) -> pd.DataFrame:
     """Group records with no ID match among themselves (the same person seen twice without an ID)."""
     if left.empty:

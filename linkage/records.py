@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from shouwang.registry import Feed, Registry
+from shouwang.registry.model import AgeRange
 
 PERSON_SUBJECTS = ("person", "household")
 
@@ -57,6 +58,45 @@ def id_digits_sql() -> str:
     )
 
 
+_AS_OF = "_delivery.as_of_date"
+
+
+def _bounds(r: AgeRange) -> tuple[str, str]:
+    """(earliest, latest) birth date of a subject with this age at the delivery's extract date."""
+    earliest = (
+        "NULL::date"
+        if r.max_age is None
+        else f"({_AS_OF} - interval '{int(r.max_age) + 1} years' + interval '1 day')::date"
+    )
+    latest = "NULL::date" if r.min_age is None else f"({_AS_OF} - interval '{int(r.min_age)} years')::date"
+    return earliest, latest
+
+
+def age_bounds_sql(feed: Feed) -> tuple[str, str, str]:
+    """(born_after, born_before, join): the birth-date window the feed's `subject_age` gives a
+    row, and the join that brings the row's extract date (its delivery's)."""
+    age = feed.subject_age
+    if age is None:
+        return "NULL::date", "NULL::date", ""
+    join = (
+        " LEFT JOIN LATERAL (SELECT extract_date AS as_of_date FROM raw.delivery"
+        " WHERE delivery_id = valid_from) AS _delivery ON TRUE"
+    )
+    if age.field is None:
+        return (*_bounds(age.ranges[0]), join)
+    after, before = [], []
+    for r in age.ranges:
+        value = str(r.value).replace("'", "''")
+        a, b = _bounds(r)
+        after.append(f"WHEN '{value}' THEN {a}")
+        before.append(f"WHEN '{value}' THEN {b}")
+    return (
+        f"CASE {age.field} {' '.join(after)} END",
+        f"CASE {age.field} {' '.join(before)} END",
+        join,
+    )
+
+
 def linked_feeds(registry: Registry) -> list[Feed]:
     """Feeds whose rows are about a person (or a household through the person named)."""
     return [
@@ -95,6 +135,7 @@ def select_sql(feed: Feed, where: str = "TRUE") -> str:
         return f"CASE WHEN {code} IS NOT NULL THEN {code} ELSE {town} || '~' || {core} END"
 
     id_col = "id_number" if has("id_number") else None
+    born_after, born_before, age_join = age_bounds_sql(feed)
     household_ref = "NULL::text"
     for field, kind in HOUSEHOLD_REF_FIELDS:
         if has(field):
@@ -125,9 +166,11 @@ def select_sql(feed: Feed, where: str = "TRUE") -> str:
             if has("bank_account_masked")
             else "NULL::text"
         ),
+        "born_after": born_after,
+        "born_before": born_before,
     }
     select = ",\n       ".join(f"{expr} AS {name}" for name, expr in cols.items())
-    return f"SELECT {select}\nFROM staging.{feed.feed_id}_current\nWHERE {where}"
+    return f"SELECT {select}\nFROM staging.{feed.feed_id}_current{age_join}\nWHERE {where}"
 
 
 RECORD_COLUMNS = (
@@ -149,6 +192,8 @@ RECORD_COLUMNS = (
     "head_id_key",
     "address_detail",
     "account",
+    "born_after",
+    "born_before",
 )
 
 

@@ -60,6 +60,23 @@ class Column:
 
 
 @dataclass(frozen=True)
+class AgeRange:
+    """Ages (in whole years at the delivery's extract date) a row's subject must have when
+    `value` is in the row's `SubjectAge.field` (`value` None: every row). Linkage evidence for
+    records without a birth date: a pension being paid says the person is 60 or older."""
+
+    value: str | None
+    min_age: int | None
+    max_age: int | None
+
+
+@dataclass(frozen=True)
+class SubjectAge:
+    field: str | None  # None: one range for all rows
+    ranges: tuple[AgeRange, ...]
+
+
+@dataclass(frozen=True)
 class Feed:
     dept: str
     dept_name: str
@@ -74,6 +91,7 @@ class Feed:
     critical: bool
     id_valid_min: float | None
     columns: tuple[Column, ...]
+    subject_age: SubjectAge | None = None
 
     @property
     def feed_id(self) -> str:
@@ -161,11 +179,30 @@ def _parse_feed(dept: dict, raw: dict) -> Feed:
             critical=bool(raw.get("critical", False)),
             id_valid_min=raw.get("id_valid_min"),
             columns=columns,
+            subject_age=_parse_subject_age(raw.get("subject_age")),
         )
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise RegistryError(f"{where}: missing or malformed entry {exc}") from exc
     _validate(feed, where)
     return feed
+
+
+def _age_range(value: str | None, spec: dict) -> AgeRange:
+    unknown = set(spec) - {"min", "max"}
+    if unknown or not spec:
+        raise ValueError(f"subject_age range {spec!r}: give min and/or max")
+    lo, hi = spec.get("min"), spec.get("max")
+    return AgeRange(value, None if lo is None else int(lo), None if hi is None else int(hi))
+
+
+def _parse_subject_age(raw: dict | None) -> SubjectAge | None:
+    """`{min: 18}` (every row) or `{field: F, values: {V: {min: 60}, ...}}` (by the value of F)."""
+    if raw is None:
+        return None
+    if "field" in raw:
+        ranges = tuple(_age_range(str(v), spec) for v, spec in raw["values"].items())
+        return SubjectAge(raw["field"], ranges)
+    return SubjectAge(None, (_age_range(None, raw),))
 
 
 def _validate(feed: Feed, where: str) -> None:
@@ -198,8 +235,25 @@ def _validate(feed: Feed, where: str) -> None:
         problems.append("delta feed without a change_type column")
     if feed.has_person and (feed.field_column("name") is None or feed.field_column("id_number") is None):
         problems.append("person feed needs fields 'name' and 'id_number' (the subject)")
+    problems += _age_problems(feed)
     if problems:
         raise RegistryError(f"{where}: " + "; ".join(problems))
+
+
+def _age_problems(feed: Feed) -> list[str]:
+    age = feed.subject_age
+    if age is None:
+        return []
+    problems = []
+    column = feed.field_column(age.field) if age.field else None
+    if age.field and column is None:
+        problems.append(f"subject_age: no field {age.field!r}")
+    for r in age.ranges:
+        if column is not None and column.values and r.value not in column.values:
+            problems.append(f"subject_age: {r.value!r} is not a value of {age.field}")
+        if r.min_age is not None and r.max_age is not None and r.min_age > r.max_age:
+            problems.append(f"subject_age: min {r.min_age} above max {r.max_age}")
+    return problems
 
 
 def load_registry(path: Path | str | None = None) -> Registry:

@@ -43,6 +43,18 @@ def _write(tmp_path, mutate) -> str:
         (lambda d: d["departments"][0]["feeds"][0]["columns"]["姓名"].update(type="blob"), "type"),
         (lambda d: d["departments"][0]["feeds"][0]["columns"].pop("变更类型"), "change_type"),
         (lambda d: d["departments"][0]["feeds"][0].update(encoding=None), "encoding"),
+        (
+            lambda d: d["departments"][0]["feeds"][0].update(subject_age={"field": "nope", "values": {}}),
+            "no field",
+        ),
+        (lambda d: d["departments"][0]["feeds"][0].update(subject_age={"min": 60, "max": 16}), "above max"),
+        (lambda d: d["departments"][0]["feeds"][0].update(subject_age={"oldest": 60}), "min and/or max"),
+        (
+            lambda d: d["departments"][0]["feeds"][0].update(
+                subject_age={"field": "person_status", "values": {"领取": {"min": 60}}}
+            ),
+            "not a value",
+        ),
     ],
 )
 def test_inconsistent_registry_is_refused_at_load(tmp_path, mutate, message):

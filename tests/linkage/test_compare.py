@@ -121,7 +121,7 @@ def test_unplaced_records_chained_by_single_links_are_flagged_weak():
     import pandas as pd
 
     from linkage.fs import FSModel
-    from linkage.persons import PersonSettings, _link_unplaced, name_frequencies, prepare_records
+    from linkage.persons import PersonSettings, _link_unplaced, frequencies, prepare_records
 
     lv = {-1: 1.0, 0: 0.5, 1: 0.5, 2: 0.5, 3: 0.5}
     m = {f: dict(lv) for f in ("name", "birth_date", "phone")}
@@ -147,8 +147,26 @@ def test_unplaced_records_chained_by_single_links_are_flagged_weak():
         }
     )
     left = prepare_records(rows)
-    freq = name_frequencies(left.assign(pinyin=left["pinyin"]))
+    freq = frequencies(left.assign(pinyin=left["pinyin"]))
     out = _link_unplaced(left, model, PersonSettings(), freq).set_index("l")
     assert out.loc[0, "group"] == out.loc[1, "group"] == out.loc[2, "group"]
     assert out.loc[[0, 1, 2], "weak"].all()
     assert out.loc[3, "group"] == out.loc[4, "group"] and not out.loc[[3, 4], "weak"].any()
+
+
+def test_age_window_levels():
+    """Inside the window a feed implies (1), outside (0); no window, no profile birth date, or a
+    record with a birth date of its own (compared as a birth date instead): -1."""
+    birth = np.array([19500101, 19900101, 19500101, 0, 19500101, 20100101, 19900101])
+    after = np.array([0, 0, 0, 0, 0, 20030701, 20030701])
+    before = np.array([19610630, 19610630, 0, 19610630, 19610630, 20160630, 20160630])
+    own = np.array([0, 0, 0, 0, 19500101, 0, 0])
+    assert compare.age_window(birth, after, before, own).tolist() == [1, 0, -1, -1, -1, 1, 0]
+
+
+def test_window_share_counts_the_persons_born_in_it():
+    from linkage.persons import window_share
+
+    births = np.sort(np.array([19400101, 19550101, 19610630, 19700101, 19900101, 20100101]))
+    share = window_share(births, np.array([0, 19610701, 0]), np.array([19610630, 0, 0]))
+    assert share.tolist() == [0.5, 0.5, 1.0]

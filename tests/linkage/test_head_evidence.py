@@ -83,7 +83,7 @@ def test_an_account_holder_goes_to_the_head_of_the_two_namesakes():
     m["head"], u["head"] = persons.head_probabilities(levels, is_match, 2)
     model = FSModel(m=m, u=u, prior=1e-6, fields=fields)
     slots = _slots({"dashuju_shuidian": 0, "renshe_yanglao": 1}, len(profiles))
-    freq = persons.name_frequencies(profiles)
+    freq = persons.frequencies(profiles)
     li, ri = np.array([0, 0]), np.array([0, 1])
 
     def probabilities(feed: str) -> np.ndarray:
