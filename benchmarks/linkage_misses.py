@@ -1,5 +1,7 @@
 """Where person recall is lost: the missed records of a linked generated county, by feed, method,
-ID status, which fields they carry and the generator's noise kinds. Counts only, never values.
+ID status, which fields they carry, how many persons with an ID share their exact name
+("namesakes": a name-only record of a name five persons share cannot be placed by anyone) and the
+generator's noise kinds. Counts only, never values.
 
     .venv/bin/python -m benchmarks.linkage_misses DATABASE_URL TRUTH_DIR
     # e.g. postgresql://postgres@127.0.0.1:5432/shouwang_bench_link_450000_20210630
@@ -22,12 +24,16 @@ _RECORDS = """
 SELECT c.dept, c.feed, c.record_key, c.person_id, c.method, r.id_status,
        r.id_key IS NOT NULL AS has_key, r.township_code IS NOT NULL AS has_town,
        r.village_code IS NOT NULL AS has_village, r.address_detail IS NOT NULL AS has_detail,
-       r.birth_date IS NOT NULL AS has_birth, r.phone IS NOT NULL AS has_phone
+       r.birth_date IS NOT NULL AS has_birth, r.phone IS NOT NULL AS has_phone,
+       r.account IS NOT NULL AS has_account,
+       CASE WHEN n.persons IS NULL THEN '0' WHEN n.persons = 1 THEN '1' WHEN n.persons = 2 THEN '2'
+            WHEN n.persons <= 4 THEN '3-4' ELSE '5+' END AS namesakes
 FROM linkage.crosswalk c LEFT JOIN linkage.record r USING (feed_id, record_key)
+LEFT JOIN (SELECT name, count(*) AS persons FROM linkage.profile GROUP BY name) n ON n.name = r.name
 """
 _BREAKDOWNS = (
     "feed", "method", "id_status", "has_key", "has_town", "has_village", "has_detail", "has_birth",
-    "has_phone", "id_noise", "name_noise", "other_noise",
+    "has_phone", "namesakes", "id_noise", "name_noise", "other_noise",
 )
 
 
@@ -52,6 +58,15 @@ def main(argv: list[str] | None = None) -> int:
         lost = missed.groupby(col)["true_size"].sum() - missed.groupby(col).size()
         g["pairs_lost"] = lost.reindex(g.index)
         print(g.sort_values("missed", ascending=False).head(15).to_string(), "\n")
+    # a name and nothing else, and others of that name: no method can place these without guessing
+    carried = ("has_key", "has_village", "has_town", "has_birth", "has_phone", "has_account")
+    bare = ~j[list(carried)].fillna(False).astype(bool).any(axis=1)
+    bare &= j["namesakes"].isin(["2", "3-4", "5+"])
+    lost = missed[bare[j["missed"]]]
+    print(
+        f"missed records that carry only a name that 2+ persons share: {len(lost)} of {len(missed)},"
+        f" pairs lost ~{int((lost['true_size'] - 1).sum())}"
+    )
     return 0
 
 
