@@ -27,11 +27,17 @@ class Settings:
     archive_dir: Path = field(init=False)
     embedded_pgdata: Path = field(init=False)
     sql_dir: Path = field(init=False)
+    expectations_dir: Path = field(init=False)
+    gx_dir: Path = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "archive_dir", _path("SHOUWANG_ARCHIVE_DIR", self.home / "archive"))
         object.__setattr__(self, "embedded_pgdata", self.home / "pgdata")
         object.__setattr__(self, "sql_dir", _path("SHOUWANG_SQL_DIR", PROJECT_ROOT / "sql" / "migrations"))
+        object.__setattr__(
+            self, "expectations_dir", _path("SHOUWANG_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations")
+        )
+        object.__setattr__(self, "gx_dir", self.home / "gx")
 
 
 def load_settings() -> Settings:
@@ -40,6 +46,8 @@ def load_settings() -> Settings:
     SHOUWANG_DATABASE_URL  the warehouse; unset -> an embedded PostgreSQL under SHOUWANG_HOME
     SHOUWANG_HOME          working folder for the archive, embedded database, reports (default ./var)
     SHOUWANG_ARCHIVE_DIR   where delivery files are archived unchanged (default $SHOUWANG_HOME/archive)
+    SHOUWANG_EXPECTATIONS_DIR  the quality suites (default ./expectations); GX's own project (Data
+                           Docs, validation results) lives in $SHOUWANG_HOME/gx
     SHOUWANG_LINK_BLOCKS   township blocks the nightly DAG scores in parallel (default 4; about one
                            per Celery worker slot that linkage may use)
     """

@@ -1,0 +1,78 @@
+"""Typed survivorship rules (`survivorship.yaml`), checked against the feed registry at load.
+
+A rule that names a feed or a staging column that does not exist fails here, with the attribute
+named, before a night starts building anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from linkage.records import linked_feeds
+from shouwang.registry import Registry, load_registry
+from shouwang.staging.schema import staged_columns
+
+RULES_FILE = Path(__file__).with_name("survivorship.yaml")
+ENTITIES = ("person", "household")
+
+
+class RulesError(ValueError):
+    """The survivorship rules do not fit the registry."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One rank of an attribute's sources: one feed, or every feed that has the column ("*")."""
+
+    feeds: tuple[str, ...]
+    column: str
+    id_column: bool  # an ID number: only valid / converted values count
+
+
+@dataclass(frozen=True)
+class AttributeRule:
+    entity: str
+    attribute: str
+    sources: tuple[Source, ...]  # in order of authority
+
+
+def _source(spec: str, registry: Registry, where: str) -> Source:
+    feed_part, _, column = str(spec).partition(".")
+    if not column:
+        raise RulesError(f"{where}: source {spec!r} is not <feed_id>.<column> or *.<column>")
+    linked = {f.feed_id: f for f in linked_feeds(registry)}
+    names = list(linked) if feed_part == "*" else [feed_part]
+    feeds = []
+    for name in names:
+        feed = linked.get(name)
+        if feed is None:
+            raise RulesError(f"{where}: {name!r} is not a feed whose rows are linked to persons")
+        if column in {c for c, _ in staged_columns(feed)}:
+            feeds.append(name)
+        elif feed_part != "*":
+            raise RulesError(f"{where}: feed {name} has no staging column {column!r}")
+    if not feeds:
+        raise RulesError(f"{where}: no linked feed has a staging column {column!r}")
+    return Source(tuple(feeds), column, column.endswith("id_number"))
+
+
+def load_rules(path: Path | str | None = None, registry: Registry | None = None) -> tuple[AttributeRule, ...]:
+    """The survivorship rules, validated against the registry."""
+    registry = registry or load_registry()
+    doc = yaml.safe_load(Path(path or RULES_FILE).read_text(encoding="utf-8")) or {}
+    unknown = set(doc) - set(ENTITIES)
+    if unknown:
+        raise RulesError(f"survivorship rules: unknown entities {sorted(unknown)}")
+    rules = []
+    for entity in ENTITIES:
+        for attribute, sources in (doc.get(entity) or {}).items():
+            where = f"{entity}.{attribute}"
+            if not sources:
+                raise RulesError(f"{where}: no sources")
+            rules.append(
+                AttributeRule(entity, attribute, tuple(_source(s, registry, where) for s in sources))
+            )
+    return tuple(rules)
