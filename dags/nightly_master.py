@@ -1,5 +1,5 @@
-"""The nightly master chain (``nightly_master``): staged changes -> linkage (-> golden records,
-gate and publish as those stages land).
+"""The nightly master chain (``nightly_master``): staged changes -> linkage -> golden records ->
+quality gate -> publish.
 
 A thin file: the work is in ``shouwang.orchestration.tasks``; nothing heavy is imported here.
 """
@@ -11,7 +11,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, task
 
-from shouwang.orchestration.nightly import CROSSWALK_ASSET, nightly_timetable
+from shouwang.orchestration.nightly import CROSSWALK_ASSET, MASTER_ASSET, nightly_timetable
 from shouwang.orchestration.schedules import DEFAULT_ARGS, TIMEZONE
 
 DOC = """\
@@ -33,6 +33,13 @@ everything (same ids on unchanged data).
   placed nowhere grouped among themselves across townships, stable ids, households and the
   crosswalk, in one transaction; it publishes the asset `shouwang://linkage/crosswalk`.
 
+Then the master: `build_golden` chooses each attribute's value by the survivorship rules
+(`shouwang/master/survivorship.yaml`) into `master_candidate`; `validate_master` runs the GX
+suites of `expectations/master/` (results in `ops.quality_result`, Data Docs in
+`$SHOUWANG_HOME/gx`) and fails when a critical expectation fails, so the published master stays
+as it was; `publish_master` applies the candidate to the history tables in one transaction and
+publishes the asset `shouwang://master/household`.
+
 XCom carries the run id, block numbers and counts only; what passes between the tasks is in
 `linkage.run_block` / `linkage.block_candidate`. A block retried replaces its rows; a run
 prepared and never finished makes the next one a full re-link.
@@ -41,15 +48,15 @@ prepared and never finished makes the next one a full re-link.
 
 @dag(
     dag_id="nightly_master",
-    description="Nightly: link staged records to master persons and households",
+    description="Nightly: link staged records, build golden records, gate and publish the master",
     doc_md=DOC,
     schedule=nightly_timetable(),
     start_date=pendulum.datetime(2021, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     default_args={**DEFAULT_ARGS, "execution_timeout": timedelta(hours=3)},
-    params={"full": False},
-    tags=["shouwang", "nightly", "linkage"],
+    params={"full": False, "as_of": None},
+    tags=["shouwang", "nightly", "linkage", "master"],
 )
 def nightly_master():
     @task
@@ -77,8 +84,30 @@ def nightly_master():
             raise RuntimeError(f"the scored blocks belong to linkage runs {sorted(runs)}, not one")
         return finish_linkage(runs.pop())
 
+    @task
+    def build_golden(linked: dict, params: dict | None = None) -> dict:
+        """Golden records into master_candidate (as-of date and counts in XCom)."""
+        from shouwang.orchestration.tasks import build_golden
+
+        return build_golden((params or {}).get("as_of"))
+
+    @task
+    def validate_master(built: dict) -> dict:
+        """The quality gate; fails when a critical expectation fails (the master stays)."""
+        from shouwang.orchestration.tasks import validate_master
+
+        return validate_master(built["as_of"])
+
+    @task(outlets=[MASTER_ASSET])
+    def publish_master(gate: dict) -> dict:
+        """Publish the validated candidate in one transaction."""
+        from shouwang.orchestration.tasks import publish_master
+
+        return publish_master(gate["gate_run_id"], gate["as_of"])
+
     # "run_id" is Airflow's own context name: the linkage run travels as link_run
-    finish_linkage(score_block.expand_kwargs(prepare_linkage()))
+    linked = finish_linkage(score_block.expand_kwargs(prepare_linkage()))
+    publish_master(validate_master(build_golden(linked)))
 
 
 nightly_master()

@@ -149,11 +149,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if landing.exists():
         shutil.rmtree(landing)
     console.print(
-        f"[bold]1/3[/bold] generating a county of {args.households:,} households (seed {args.seed})"
+        f"[bold]1/4[/bold] generating a county of {args.households:,} households (seed {args.seed})"
     )
     summary = generate_county(households=args.households, seed=args.seed, out_dir=landing, truth_dir=truth)
     console.print(f"     {summary.persons:,} persons, {summary.total_rows:,} rows, {len(summary.rows)} feeds")
-    console.print("[bold]2/3[/bold] ingesting the landing zone")
+    console.print("[bold]2/4[/bold] ingesting the landing zone")
     report = home / "demo" / "ingest_report.json"
     reports = run_ingest(landing, report, None, None)
     unbalanced = [r for r in reports if not r.balanced]
@@ -161,8 +161,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"accounted: {sum(r.rows_read for r in reports):,} rows read in {len(reports)} files; "
         f"{'every row accounted for' if not unbalanced else f'{len(unbalanced)} files do NOT balance'}"
     )
-    console.print("[bold]3/3[/bold] linking records to master persons and households")
+    console.print("[bold]3/4[/bold] linking records to master persons and households")
     _demo_linkage(truth)
+    console.print("[bold]4/4[/bold] golden records, quality gate, publish")
+    from shouwang.db import get_engine
+    from shouwang.master.night import GateFailed, NightReport, publish_night
+
+    try:
+        print_night(publish_night(get_engine()))
+    except GateFailed as exc:
+        print_night(NightReport(None, {}, exc.gate))
+        return 3
     return 0 if not unbalanced else 1
 
 
@@ -272,6 +281,65 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_night(report) -> None:
+    """The gate's outcome and what was published (counts only)."""
+    gate = report.gate
+    colour = {"passed": "green", "warned": "yellow"}.get(gate.status, "red")
+    console.print(
+        f"     gate run {gate.gate_run_id}: [{colour}]{gate.status}[/{colour}],"
+        f" {len(gate.outcomes)} expectations, {len(gate.failures)} critical failures,"
+        f" {len(gate.warnings)} warnings"
+    )
+    for o in gate.failures + gate.warnings:
+        console.print(f"       {o.severity}: {o.suite} / {o.expectation} {o.observed}")
+    if report.published:
+        p = report.published
+        tables = ("person", "household", "membership")
+        changes = ", ".join(f"{t}s +{p[t]['opened']} -{p[t]['closed']}" for t in tables)
+        console.print(f"     master version {p['version']} published as of {p['as_of']}: {changes}")
+    if gate.data_docs:
+        console.print(f"     Data Docs: {gate.data_docs}")
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from shouwang.db import get_engine
+    from shouwang.master.night import GateFailed, publish_night
+
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    try:
+        report = publish_night(get_engine(), as_of)
+    except GateFailed as exc:
+        from shouwang.master.night import NightReport
+
+        print_night(NightReport(as_of, {}, exc.gate))
+        console.print("[red]the gate failed: the previous master stays published[/red]")
+        return 3
+    console.print(
+        f"golden records as of {report.as_of}: {report.candidate['person']:,} persons,"
+        f" {report.candidate['household']:,} households ({report.seconds})"
+    )
+    print_night(report)
+    return 0
+
+
+def cmd_golden(args: argparse.Namespace) -> int:
+    from shouwang.db import get_engine
+    from shouwang.master.overrides import pin, unpin
+
+    with get_engine().begin() as conn:
+        if args.golden_command == "pin":
+            override_id = pin(
+                conn, args.entity, args.entity_id, args.attribute, args.value, args.reason, args.steward
+            )
+            console.print(f"pin {override_id} kept until removed; the next publish applies it")
+        else:
+            n = unpin(conn, args.entity, args.entity_id, args.attribute)
+            console.print(f"{n} pin(s) removed; the next publish goes back to the sources")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shouwang", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (never personal data)")
@@ -310,6 +378,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("explain", help="a master person's records and the evidence of each link")
     p.add_argument("person_id")
     p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("publish", help="golden records -> quality gate -> publish the master")
+    p.add_argument("--as-of", help="business date of the night, YYYY-MM-DD (default: newest extract date)")
+    p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("golden", help="steward pins on master attributes")
+    gsub = p.add_subparsers(dest="golden_command", required=True)
+    g = gsub.add_parser("pin", help="keep this value for the attribute until the pin is removed")
+    g.add_argument("entity", choices=["person", "household"])
+    g.add_argument("entity_id")
+    g.add_argument("attribute")
+    g.add_argument("value")
+    g.add_argument("--reason", required=True)
+    g.add_argument("--steward", required=True)
+    g.set_defaults(func=cmd_golden)
+    g = gsub.add_parser("unpin", help="remove the pin: the sources decide again")
+    g.add_argument("entity", choices=["person", "household"])
+    g.add_argument("entity_id")
+    g.add_argument("attribute")
+    g.set_defaults(func=cmd_golden)
 
     p = sub.add_parser("export", help="export linkage results")
     esub = p.add_subparsers(dest="export_command", required=True)

@@ -50,23 +50,23 @@ def build(engine: Engine, as_of: dt.date) -> dict:
         return build_candidate(conn, as_of)
 
 
-def publish_if_passed(engine: Engine, gate: GateResult, as_of: dt.date) -> dict:
-    """Publish the candidate the gate run validated; refuse when it failed or the candidate was
-    rebuilt since (a retried task must not publish what nobody validated)."""
-    if not gate.may_publish:
-        raise GateFailed(gate)
+def publish_validated(engine: Engine, gate_run_id: int, as_of: dt.date) -> dict:
+    """Publish the candidate gate run `gate_run_id` validated; refuse when that run did not pass or
+    the candidate was rebuilt since (a retried task must not publish what nobody validated)."""
     with engine.begin() as conn:
-        validated_build = conn.exec_driver_sql(
-            "SELECT summary->>'candidate_built_at' FROM ops.gate_run WHERE gate_run_id = %(g)s",
-            {"g": gate.gate_run_id},
-        ).scalar_one()
+        status, validated_build = conn.exec_driver_sql(
+            "SELECT status, summary->>'candidate_built_at' FROM ops.gate_run WHERE gate_run_id = %(g)s",
+            {"g": gate_run_id},
+        ).one()
+        if status not in ("passed", "warned"):
+            raise RuntimeError(f"gate run {gate_run_id} {status}: the candidate may not be published")
         current_build = conn.exec_driver_sql("SELECT max(built_at) FROM master_candidate.build").scalar_one()
         if current_build is None or validated_build != current_build.isoformat():
-            raise RuntimeError(f"the candidate changed since gate run {gate.gate_run_id}: validate it again")
-        published = publish(conn, gate.gate_run_id, as_of)
+            raise RuntimeError(f"the candidate changed since gate run {gate_run_id}: validate it again")
+        published = publish(conn, gate_run_id, as_of)
         conn.exec_driver_sql(
             "UPDATE ops.gate_run SET published_version = %(v)s WHERE gate_run_id = %(g)s",
-            {"v": published["version"], "g": gate.gate_run_id},
+            {"v": published["version"], "g": gate_run_id},
         )
     return published
 
@@ -87,6 +87,6 @@ def publish_night(engine: Engine, as_of: dt.date | None = None) -> NightReport:
     )
     if not gate.may_publish:
         raise GateFailed(gate)
-    report.published = publish_if_passed(engine, gate, as_of)
+    report.published = publish_validated(engine, gate.gate_run_id, as_of)
     report.seconds["publish"] = round(time.perf_counter() - t2, 1)
     return report

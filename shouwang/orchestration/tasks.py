@@ -201,3 +201,51 @@ def finish_linkage(run_id: int) -> dict:
     counts = _link_counts(finish_run(get_engine(), run_id))
     log.info("linkage run %s (%s): %s", counts["run_id"], counts["mode"], counts)
     return counts
+
+
+def build_golden(as_of: str | None = None) -> dict:
+    """Master step 1 of 3: golden records into master_candidate (the published master is not
+    touched). Returns the night's as-of date and counts."""
+    import datetime as dt
+
+    from shouwang.db import get_engine
+    from shouwang.master.night import build, default_as_of
+
+    engine = get_engine()
+    day = dt.date.fromisoformat(as_of) if as_of else default_as_of(engine)
+    counts = build(engine, day)
+    log.info("golden records as of %s: %s", day, counts)
+    return {"as_of": day.isoformat(), **{k: v for k, v in counts.items() if k != "seconds"}}
+
+
+def validate_master(as_of: str) -> dict:
+    """Master step 2 of 3: the gate. Fails the task (after recording the run and its failing
+    expectations in ops.gate_run / ops.quality_result) when a critical expectation fails."""
+    import datetime as dt
+
+    from shouwang.db import get_engine
+    from shouwang.gate.gate import run_gate
+    from shouwang.master.night import GateFailed
+
+    gate = run_gate(get_engine(), dt.date.fromisoformat(as_of))
+    if not gate.may_publish:
+        raise GateFailed(gate)
+    return {
+        "gate_run_id": gate.gate_run_id,
+        "status": gate.status,
+        "expectations": len(gate.outcomes),
+        "warnings": len(gate.warnings),
+        "as_of": as_of,
+    }
+
+
+def publish_master(gate_run_id: int, as_of: str) -> dict:
+    """Master step 3 of 3: publish what the gate run validated, in one transaction."""
+    import datetime as dt
+
+    from shouwang.db import get_engine
+    from shouwang.master.night import publish_validated
+
+    published = publish_validated(get_engine(), gate_run_id, dt.date.fromisoformat(as_of))
+    log.info("master version %s published as of %s", published["version"], as_of)
+    return published

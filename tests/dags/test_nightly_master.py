@@ -18,13 +18,19 @@ def test_nightly_master_shape(dagbag):
     assert isinstance(dag.timetable, CronTriggerTimetable)
     assert dag.timetable.expression == "0 2 * * *" and str(dag.timetable.timezone) == "Asia/Shanghai"
     assert dag.max_active_runs == 1 and dag.catchup is False
-    assert sorted(t.task_id for t in dag.tasks) == ["finish_linkage", "prepare_linkage", "score_block"]
+    linkage = ["prepare_linkage", "score_block", "finish_linkage"]
+    master = ["build_golden", "validate_master", "publish_master"]
+    assert sorted(t.task_id for t in dag.tasks) == sorted(linkage + master)
     score = dag.get_task("score_block")
     assert score.is_mapped  # one task instance per township block, spread over workers
     assert dag.get_task("prepare_linkage").downstream_task_ids == {"score_block"}
     assert score.downstream_task_ids == {"finish_linkage"}
     finish = dag.get_task("finish_linkage")
     assert [o.uri for o in finish.outlets] == ["shouwang://linkage/crosswalk"]
+    assert finish.downstream_task_ids == {"build_golden"}
+    assert dag.get_task("build_golden").downstream_task_ids == {"validate_master"}
+    assert dag.get_task("validate_master").downstream_task_ids == {"publish_master"}
+    assert [o.uri for o in dag.get_task("publish_master").outlets] == ["shouwang://master/household"]
 
 
 def _mapped_states(dag_id: str, run_id: str) -> dict:
@@ -60,6 +66,9 @@ def test_nightly_master_links_the_staged_samples(airflow_db, dagbag, db_url, eng
         ("score_block", 1): ok,
         ("score_block", 2): ok,
         ("finish_linkage", -1): ok,
+        ("build_golden", -1): ok,
+        ("validate_master", -1): ok,
+        ("publish_master", -1): ok,
     }
     counts = _xcom(dag.dag_id, dr.run_id, "finish_linkage")
     with engine.connect() as conn:
@@ -73,8 +82,12 @@ def test_nightly_master_links_the_staged_samples(airflow_db, dagbag, db_url, eng
     # XCom carries counts, never data
     assert set(counts) >= {"run_id", "mode", "records", "master_persons", "master_households"}
     assert all(not isinstance(v, str) or len(v) < 20 for v in counts.values())
-    # a second night with nothing new keeps every id
+    published = _xcom(dag.dag_id, dr.run_id, "publish_master")
+    assert published["version"] == 1 and published["person"]["opened"] == counts["master_persons"]
+    # a second night with nothing new keeps every id and publishes no new versions
     dr2, states2 = _run(dag)
     assert dr2.state == DagRunState.SUCCESS
     again = _xcom(dag.dag_id, dr2.run_id, "finish_linkage")
     assert again["mode"] == "incremental" and again["person_ids"]["new"] == 0
+    republished = _xcom(dag.dag_id, dr2.run_id, "publish_master")
+    assert republished["version"] == 2 and republished["person"] == {"opened": 0, "closed": 0}
