@@ -23,6 +23,9 @@ Person and household linkage over the staged records (`linkage.blocks`), increme
 and changed records are compared; ids are stable). Trigger with `{"full": true}` to re-link
 everything (same ids on unchanged data).
 
+* `validate_feeds` runs the suites of `expectations/feeds/` on every feed that received a
+  delivery: a failing feed is quarantined for the night (its delivery leaves staging, the last
+  good data stays); a failing critical feed (huji, jiance) fails the run here;
 * `prepare_linkage` refreshes the linkage records and profiles, trains or loads the model and
   splits tonight's records without a usable ID into township blocks (`SHOUWANG_LINK_BLOCKS`,
   default 4, whole townships balanced by record count);
@@ -60,7 +63,14 @@ prepared and never finished makes the next one a full re-link.
 )
 def nightly_master():
     @task
-    def prepare_linkage(params: dict | None = None) -> list[dict]:
+    def validate_feeds() -> dict:
+        """Feed suites on tonight's deliveries: failing feeds quarantined; a critical one stops the night."""
+        from shouwang.orchestration.tasks import validate_feeds
+
+        return validate_feeds()
+
+    @task
+    def prepare_linkage(checked: dict, params: dict | None = None) -> list[dict]:
         """Refresh records and profiles, plan township blocks: one {link_run, block} per block."""
         from shouwang.orchestration.tasks import prepare_linkage
 
@@ -106,7 +116,7 @@ def nightly_master():
         return publish_master(gate["gate_run_id"], gate["as_of"])
 
     # "run_id" is Airflow's own context name: the linkage run travels as link_run
-    linked = finish_linkage(score_block.expand_kwargs(prepare_linkage()))
+    linked = finish_linkage(score_block.expand_kwargs(prepare_linkage(validate_feeds())))
     publish_master(validate_master(build_golden(linked)))
 
 

@@ -161,10 +161,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"accounted: {sum(r.rows_read for r in reports):,} rows read in {len(reports)} files; "
         f"{'every row accounted for' if not unbalanced else f'{len(unbalanced)} files do NOT balance'}"
     )
+    from shouwang.db import get_engine
+    from shouwang.gate.gate import FeedGateFailed, run_feed_gate
+
+    try:
+        print_feed_gate(run_feed_gate(get_engine()))
+    except FeedGateFailed as exc:
+        print_feed_gate(exc.result)
+        return 3
     console.print("[bold]3/4[/bold] linking records to master persons and households")
     _demo_linkage(truth)
     console.print("[bold]4/4[/bold] golden records, quality gate, publish")
-    from shouwang.db import get_engine
     from shouwang.master.night import GateFailed, NightReport, publish_night
 
     try:
@@ -324,6 +331,39 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_feed_gate(result) -> None:
+    bad = {f: o for f, o in result.checked.items() if o != "passed"}
+    console.print(
+        f"     feed gate run {result.gate.gate_run_id}: {len(result.checked)} feeds checked,"
+        f" {sum(o == 'quarantined' for o in bad.values())} quarantined for the night,"
+        f" {sum(o == 'failed' for o in bad.values())} critical feeds failed"
+    )
+    for feed_id, outcome in sorted(bad.items()):
+        failed = [o for o in result.gate.outcomes if o.suite == f"feed_{feed_id}" and not o.success]
+        console.print(f"       {feed_id}: {outcome} ({'; '.join(o.expectation for o in failed)})")
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    from shouwang.config import load_settings
+
+    if args.gate_command == "write-suites":
+        from shouwang.gate.feed_suites import write_feed_suites
+
+        written = write_feed_suites(load_settings().expectations_dir / "feeds")
+        console.print(f"{len(written)} feed suites written")
+        return 0
+    from shouwang.db import get_engine
+    from shouwang.gate.gate import FeedGateFailed, run_feed_gate
+
+    try:
+        print_feed_gate(run_feed_gate(get_engine()))
+    except FeedGateFailed as exc:
+        print_feed_gate(exc.result)
+        console.print("[red]a critical feed failed its suite: stop the night[/red]")
+        return 3
+    return 0
+
+
 def cmd_golden(args: argparse.Namespace) -> int:
     from shouwang.db import get_engine
     from shouwang.master.overrides import pin, unpin
@@ -382,6 +422,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("publish", help="golden records -> quality gate -> publish the master")
     p.add_argument("--as-of", help="business date of the night, YYYY-MM-DD (default: newest extract date)")
     p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("gate", help="feed quality suites")
+    gsub = p.add_subparsers(dest="gate_command", required=True)
+    gsub.add_parser(
+        "feeds", help="validate feeds with new deliveries; quarantine failing ones for the night"
+    ).set_defaults(func=cmd_gate)
+    gsub.add_parser(
+        "write-suites", help="(re)write expectations/feeds/*.json from the registry (hand-written parts kept)"
+    ).set_defaults(func=cmd_gate)
 
     p = sub.add_parser("golden", help="steward pins on master attributes")
     gsub = p.add_subparsers(dest="golden_command", required=True)

@@ -249,3 +249,20 @@ def publish_master(gate_run_id: int, as_of: str) -> dict:
     published = publish_validated(get_engine(), gate_run_id, dt.date.fromisoformat(as_of))
     log.info("master version %s published as of %s", published["version"], as_of)
     return published
+
+
+def validate_feeds() -> dict:
+    """Before linkage: validate the feeds that received deliveries. Failing non-critical feeds are
+    quarantined for the night (the last good data stays in staging); a failing critical feed
+    fails the task, so nothing downstream runs. Counts only."""
+    from shouwang.db import get_engine
+    from shouwang.gate.gate import run_feed_gate
+
+    result = run_feed_gate(get_engine())
+    outcomes = list(result.checked.values())
+    return {
+        "gate_run_id": result.gate.gate_run_id,
+        "feeds_checked": len(outcomes),
+        "quarantined": sorted(f for f, o in result.checked.items() if o == "quarantined"),
+        "warned": outcomes.count("warned"),
+    }
