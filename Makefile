@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup demo test lint bench-ingest bench-link clean
+.PHONY: setup demo test lint bench-ingest bench-link bench-publish clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ bench-ingest: setup    ## ingest benchmark on a generated 450k-household county 
 bench-link: setup      ## linkage benchmark: 450k county full + incremental, Splink 5 side by side
 	$(BIN)/pip install -q -c constraints.txt -e ".[bench]"
 	$(BIN)/python -m benchmarks.link_benchmark
+
+bench-publish: setup   ## feed gate, golden records, master gate and publish on the linked 450k county (after bench-link)
+	$(BIN)/python -m benchmarks.publish_benchmark
 
 clean:
 	rm -rf var .pytest_cache
