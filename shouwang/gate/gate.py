@@ -99,7 +99,8 @@ def run_gate(
         ).scalar_one()
     url = engine.url.render_as_string(hide_password=False)
     try:
-        outcomes = run_suites(url, load_suites(suites_dir / folder), gx_dir, f"gate_{gate_run_id}")
+        suites = load_suites(suites_dir / folder)
+        outcomes = run_suites(url, suites, gx_dir, f"gate_{gate_run_id}", {"as_of_date": as_of.isoformat()})
         status = decide(outcomes)
     except Exception as exc:
         log.exception("gate run %s: the validation itself failed", gate_run_id)

@@ -69,8 +69,12 @@ def data_docs_index(gx_dir: Path) -> Path:
     return gx_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
 
-def run_suites(url: str, suites: list[SuiteFile], gx_dir: Path, run_name: str) -> list[Outcome]:
-    """Validate every suite's table, build the Data Docs; one Outcome per expectation."""
+def run_suites(
+    url: str, suites: list[SuiteFile], gx_dir: Path, run_name: str, parameters: dict | None = None
+) -> list[Outcome]:
+    """Validate every suite's table, build the Data Docs; one Outcome per expectation.
+
+    `parameters` fill the suites' `{"$PARAMETER": name}` values (e.g. the night's as-of date)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
@@ -106,7 +110,7 @@ def run_suites(url: str, suites: list[SuiteFile], gx_dir: Path, run_name: str) -
             result_format="BASIC",
         )
     )
-    result = checkpoint.run(run_id=RunIdentifier(run_name=run_name))
+    result = checkpoint.run(run_id=RunIdentifier(run_name=run_name), expectation_parameters=parameters or {})
     outcomes = []
     for suite_result in result.run_results.values():
         name = suite_result.suite_name

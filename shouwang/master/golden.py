@@ -26,31 +26,92 @@ _KEY = {"person": "person_id", "household": "household_id"}
 _ID_VALID = ("valid", "converted_15")
 
 
-def _candidates_sql(rule: AttributeRule, rank: int, source: Source) -> str:
-    """One rank's values for the entities that have none yet: the newest record per entity."""
-    key = _KEY[rule.entity]
-    parts = []
-    for feed_id in source.feeds:
-        cond = f"s.{source.column} IS NOT NULL AND s.{source.column}::text <> ''"
-        if source.id_column:
-            cond += f" AND s.{source.column}_status IN {_ID_VALID}"
-        parts.append(
-            f"SELECT c.{key} AS entity_id, s.{source.column}::text AS value, '{feed_id}' AS feed_id,"
-            f" s.record_key, d.extract_date"
-            f" FROM staging.{feed_id}_current s"
-            f" JOIN linkage.crosswalk c ON c.feed_id = '{feed_id}' AND c.record_key = s.record_key"
-            f" JOIN raw.delivery d ON d.delivery_id = s.valid_from"
-            f" WHERE {cond} AND c.{key} IS NOT NULL"
-        )
-    union = " UNION ALL ".join(parts)
+def _value_cond(alias: str, source: Source) -> str:
+    cond = f"{alias}.{source.column} IS NOT NULL AND {alias}.{source.column}::text <> ''"
+    if source.id_column:
+        cond += f" AND {alias}.{source.column}_status IN {_ID_VALID}"
+    return cond
+
+
+def _insert_sql(rule: AttributeRule, rank: int, rows_sql: str, only_missing: bool = True) -> str:
+    """Keep, per entity without a value yet, the newest of `rows_sql` (entity_id, value, feed_id,
+    record_key, extract_date). `only_missing=False`: rows_sql has only such entities already."""
+    missing = (
+        f"""WHERE NOT EXISTS (SELECT 1 FROM tmp_golden g WHERE g.entity = '{rule.entity}'
+                          AND g.attribute = '{rule.attribute}' AND g.entity_id = u.entity_id)"""
+        if only_missing
+        else ""
+    )
     return f"""
         INSERT INTO tmp_golden (entity, entity_id, attribute, value, feed_id, record_key, source_date, rule)
         SELECT DISTINCT ON (u.entity_id) '{rule.entity}', u.entity_id, '{rule.attribute}', u.value,
                u.feed_id, u.record_key, u.extract_date, 'source rank {rank}'
-        FROM ({union}) u
-        WHERE NOT EXISTS (SELECT 1 FROM tmp_golden g WHERE g.entity = '{rule.entity}'
-                          AND g.attribute = '{rule.attribute}' AND g.entity_id = u.entity_id)
+        FROM ({rows_sql}) u
+        {missing}
         ORDER BY u.entity_id, u.extract_date DESC, u.feed_id, u.record_key"""
+
+
+def _source_tables(conn: Connection, rules: tuple[AttributeRule, ...]) -> None:
+    """One temp table per feed named on its own in a rule: its current rows with their master ids,
+    extract date and the columns the rules read (joined once, read by every attribute)."""
+    columns: dict[str, set[str]] = {}
+    for rule in rules:
+        for source in rule.sources:
+            if len(source.feeds) == 1:
+                cols = columns.setdefault(source.feeds[0], set())
+                cols.add(source.column)
+                if source.id_column:
+                    cols.add(f"{source.column}_status")
+    for feed_id, cols in columns.items():
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.tmp_src_{feed_id}")
+        conn.exec_driver_sql(
+            f"""CREATE TEMP TABLE tmp_src_{feed_id} AS
+                SELECT c.person_id, c.household_id, s.record_key, d.extract_date,
+                       {", ".join(f"s.{c}" for c in sorted(cols))}
+                FROM staging.{feed_id}_current s
+                JOIN linkage.crosswalk c ON c.feed_id = '{feed_id}' AND c.record_key = s.record_key
+                JOIN raw.delivery d ON d.delivery_id = s.valid_from"""
+        )
+
+
+def _fill(conn: Connection, rule: AttributeRule, rank: int, source: Source) -> None:
+    """Values of one rank of sources for the entities of `rule` that have none yet."""
+    key = _KEY[rule.entity]
+    q = conn.exec_driver_sql
+    if len(source.feeds) == 1:
+        feed_id = source.feeds[0]
+        q(
+            _insert_sql(
+                rule,
+                rank,
+                f"SELECT x.{key} AS entity_id, x.{source.column}::text AS value, '{feed_id}' AS feed_id,"
+                f" x.record_key, x.extract_date FROM tmp_src_{feed_id} x"
+                f" WHERE x.{key} IS NOT NULL AND {_value_cond('x', source)}",
+            )
+        )
+        return
+    # every feed with the column: only the (few) entities still without a value are looked up
+    q("DROP TABLE IF EXISTS pg_temp.tmp_need")
+    n = q(
+        f"""CREATE TEMP TABLE tmp_need AS
+            SELECT c.{key} AS entity_id, c.feed_id, c.record_key FROM linkage.crosswalk c
+            WHERE c.{key} IS NOT NULL AND c.feed_id = ANY(%(feeds)s) AND NOT EXISTS (
+                SELECT 1 FROM tmp_golden g WHERE g.entity = '{rule.entity}'
+                AND g.attribute = '{rule.attribute}' AND g.entity_id = c.{key})""",
+        {"feeds": list(source.feeds)},
+    ).rowcount
+    if not n:
+        return
+    q("ANALYZE tmp_need")
+    parts = [
+        f"SELECT k.entity_id, s.{source.column}::text AS value, '{feed_id}' AS feed_id, s.record_key,"
+        f" d.extract_date FROM tmp_need k"
+        f" JOIN staging.{feed_id}_current s ON s.record_key = k.record_key"
+        f" JOIN raw.delivery d ON d.delivery_id = s.valid_from"
+        f" WHERE k.feed_id = '{feed_id}' AND {_value_cond('s', source)}"
+        for feed_id in source.feeds
+    ]
+    q(_insert_sql(rule, rank, " UNION ALL ".join(parts), only_missing=False))
 
 
 def _columns(conn: Connection, table: str) -> dict[str, str]:
@@ -64,14 +125,15 @@ def _columns(conn: Connection, table: str) -> dict[str, str]:
 
 
 def _pivot_sql(entity: str, attributes: dict[str, str], entities_sql: str) -> str:
-    """Insert one row per entity from the long value table, values cast to their column types."""
+    """One row per entity from the long value table, values cast to their column types, the
+    lineage of each value beside it ({attribute: [feed, record key, extract date, rule]})."""
     key = _KEY[entity]
-    values = ",\n".join(
+    values = ", ".join(
         f"(max(g.value) FILTER (WHERE g.attribute = '{a}'))::{t} AS {a}" for a, t in attributes.items()
     )
     lineage = (
-        "COALESCE(jsonb_object_agg(g.attribute, jsonb_build_object('feed', g.feed_id, 'key', g.record_key,"
-        " 'date', g.source_date, 'rule', g.rule)) FILTER (WHERE g.attribute IS NOT NULL), '{}'::jsonb)"
+        "COALESCE(jsonb_object_agg(g.attribute, jsonb_build_array(g.feed_id, g.record_key, g.source_date,"
+        " g.rule)) FILTER (WHERE g.attribute IS NOT NULL), '{}'::jsonb)"
     )
     return f"""
         SELECT e.{key}, {values}, {lineage} AS lineage
@@ -110,8 +172,11 @@ def build_candidate(
     for rule in rules:
         if rule.attribute not in columns[rule.entity] or rule.attribute in (_KEY[rule.entity], "lineage"):
             raise ValueError(f"survivorship rule {rule.entity}.{rule.attribute}: no such master column")
+    _source_tables(conn, rules)
+    for rule in rules:
         for rank, source in enumerate(rule.sources, start=1):
-            q(_candidates_sql(rule, rank, source))
+            _fill(conn, rule, rank, source)
+            q("ANALYZE tmp_golden")  # keeps the anti-joins of the next ranks hash joins
     # steward pins win over every source, for as long as they stand
     q(
         """INSERT INTO tmp_golden (entity, entity_id, attribute, value, feed_id, record_key,
@@ -140,40 +205,40 @@ def build_candidate(
             FROM ({_pivot_sql("person", person_attrs, persons_sql)}) x"""
     )
     relations = ", ".join(f"'{r}'" for r in HEAD_RELATIONS)
+    q("DROP TABLE IF EXISTS pg_temp.tmp_members")
     q(
-        f"""INSERT INTO master_candidate.membership (person_id, household_id, relation_to_head, is_head,
-                                                     source, row_hash)
-            SELECT m.person_id, m.household_id, m.relation_to_head,
-                   COALESCE(m.relation_to_head IN ({relations}), false), m.source, ''
+        f"""CREATE TEMP TABLE tmp_members AS
+            SELECT m.person_id, m.household_id, m.relation_to_head, m.source, p.birth_date,
+                   COALESCE(m.relation_to_head IN ({relations}), false) AS named_head
             FROM linkage.membership m JOIN master_candidate.person p USING (person_id)"""
     )
+    q("ANALYZE tmp_members")
     derived = ("household_id", "head_person_id", "head_inferred", "heads", "members", "lineage", "row_hash")
     household_attrs = {a: t for a, t in columns["household"].items() if a not in derived}
-    households_sql = "SELECT DISTINCT household_id FROM master_candidate.membership"
+    households_sql = "SELECT DISTINCT household_id FROM tmp_members"
     hcols = ", ".join(household_attrs)
     q(
         f"""INSERT INTO master_candidate.household (household_id, head_person_id, head_inferred, heads,
                                                     members, {hcols}, lineage, row_hash)
             WITH stats AS (
-                SELECT household_id, count(*) AS members, count(*) FILTER (WHERE is_head) AS heads
-                FROM master_candidate.membership GROUP BY household_id),
+                SELECT household_id, count(*) AS members, count(*) FILTER (WHERE named_head) AS heads
+                FROM tmp_members GROUP BY household_id),
             head AS (  -- a named head (the lowest id if the sources name several), else the eldest
-                SELECT DISTINCT ON (m.household_id) m.household_id, m.person_id, NOT m.is_head AS inferred
-                FROM master_candidate.membership m JOIN master_candidate.person p USING (person_id)
-                ORDER BY m.household_id, m.is_head DESC, p.birth_date NULLS LAST, m.person_id)
+                SELECT DISTINCT ON (household_id) household_id, person_id, NOT named_head AS inferred
+                FROM tmp_members
+                ORDER BY household_id, named_head DESC, birth_date NULLS LAST, person_id)
             SELECT x.household_id, h.person_id, h.inferred, s.heads, s.members, {hcols}, x.lineage,
                    md5(ROW(h.person_id, s.heads, s.members, {hcols})::text)
             FROM ({_pivot_sql("household", household_attrs, households_sql)}) x
             JOIN stats s USING (household_id) JOIN head h USING (household_id)"""
     )
-    # the head is the household's head in its memberships too (exactly one per household)
+    # the household's head is the one head among its members (exactly one per household)
     q(
-        """UPDATE master_candidate.membership m SET is_head = (m.person_id = h.head_person_id)
-           FROM master_candidate.household h WHERE h.household_id = m.household_id"""
-    )
-    q(
-        "UPDATE master_candidate.membership SET row_hash ="
-        " md5(ROW(household_id, relation_to_head, is_head, source)::text)"
+        """INSERT INTO master_candidate.membership (person_id, household_id, relation_to_head, is_head,
+                                                    source, row_hash)
+           SELECT m.person_id, m.household_id, m.relation_to_head, m.person_id = h.head_person_id, m.source,
+                  md5(ROW(m.household_id, m.relation_to_head, m.person_id = h.head_person_id, m.source)::text)
+           FROM tmp_members m JOIN master_candidate.household h USING (household_id)"""
     )
     _feed_link_rates(conn, registry)
     q(

@@ -61,7 +61,7 @@ def test_a_good_night_publishes_the_master_with_lineage(master_db):
         assert bad == 0
         # names come from the hukou register where it has the person, with lineage saying so
         source = conn.execute(
-            text("SELECT lineage->'name'->>'feed', count(*) FROM master.person GROUP BY 1 ORDER BY 2 DESC")
+            text("SELECT lineage->'name'->>0, count(*) FROM master.person GROUP BY 1 ORDER BY 2 DESC")
         ).first()
         assert source[0] == "gongan_huji"
         results = conn.execute(
@@ -196,7 +196,7 @@ def test_a_steward_pin_survives_the_next_run_until_removed(master_db):
     publish_night(master_db, NIGHT_2)
     with master_db.begin() as conn:
         row = conn.execute(
-            text("SELECT name, lineage->'name'->>'feed' FROM master.person WHERE person_id = :p"),
+            text("SELECT name, lineage->'name'->>0 FROM master.person WHERE person_id = :p"),
             {"p": person},
         ).one()
         assert tuple(row) == ("王测试", "steward")
