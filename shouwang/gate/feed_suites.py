@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 from shouwang.registry import Feed, Registry, load_registry
+from shouwang.registry.model import CHANGE_TYPES
 from shouwang.staging.standardize.places import COUNTY_CODE
 
 GENERATED = {"generated": True}
@@ -85,7 +86,16 @@ def generated_expectations(feed: Feed) -> list[dict]:
             )
         )
     for c in feed.columns:
-        if c.type == "enum":
+        if c.type == "change_type":
+            out.append(
+                _exp(
+                    "expect_column_values_to_be_in_set",
+                    {"column": c.field, "value_set": list(CHANGE_TYPES)},
+                    "critical",
+                    f"{c.source} one of {'/'.join(CHANGE_TYPES)}",
+                )
+            )
+        elif c.type == "enum":
             out.append(
                 _exp(
                     "expect_column_values_to_be_in_set",
