@@ -126,20 +126,24 @@ def _columns(conn: Connection, table: str) -> dict[str, str]:
 
 def _pivot_sql(entity: str, attributes: dict[str, str], entities_sql: str) -> str:
     """One row per entity from the long value table, values cast to their column types, the
-    lineage of each value beside it ({attribute: [feed, record key, extract date, rule]})."""
+    lineage of each value beside it ({attribute: [feed, record key, extract date, rule]}).
+
+    Grouped on tmp_golden alone (in the order of its (entity, entity_id) index) and only then
+    joined to the entity list: grouping the join itself took 2.5 times as long (124 s at 450k)."""
     key = _KEY[entity]
     values = ", ".join(
         f"(max(g.value) FILTER (WHERE g.attribute = '{a}'))::{t} AS {a}" for a, t in attributes.items()
     )
     lineage = (
-        "COALESCE(jsonb_object_agg(g.attribute, jsonb_build_array(g.feed_id, g.record_key, g.source_date,"
-        " g.rule)) FILTER (WHERE g.attribute IS NOT NULL), '{}'::jsonb)"
+        "jsonb_object_agg(g.attribute, jsonb_build_array(g.feed_id, g.record_key, g.source_date, g.rule))"
     )
+    picked = ", ".join(f"v.{a}" for a in attributes)
     return f"""
-        SELECT e.{key}, {values}, {lineage} AS lineage
+        SELECT e.{key}, {picked}, COALESCE(v.lineage, '{{}}'::jsonb) AS lineage
         FROM ({entities_sql}) e
-        LEFT JOIN tmp_golden g ON g.entity = '{entity}' AND g.entity_id = e.{key}
-        GROUP BY e.{key}"""
+        LEFT JOIN (SELECT g.entity_id, {values}, {lineage} AS lineage
+                   FROM tmp_golden g WHERE g.entity = '{entity}' GROUP BY g.entity_id) v
+               ON v.entity_id = e.{key}"""
 
 
 def build_candidate(
@@ -188,6 +192,7 @@ def build_candidate(
                value = EXCLUDED.value, feed_id = EXCLUDED.feed_id, record_key = EXCLUDED.record_key,
                source_date = EXCLUDED.source_date, rule = EXCLUDED.rule"""
     )
+    q("CREATE INDEX ON tmp_golden (entity, entity_id)")  # the pivots group in this order
     q("ANALYZE tmp_golden")
     t1 = time.perf_counter()
 
