@@ -161,23 +161,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"accounted: {sum(r.rows_read for r in reports):,} rows read in {len(reports)} files; "
         f"{'every row accounted for' if not unbalanced else f'{len(unbalanced)} files do NOT balance'}"
     )
-    from shouwang.db import get_engine
-    from shouwang.gate.gate import FeedGateFailed, run_feed_gate
-
-    try:
-        print_feed_gate(run_feed_gate(get_engine()))
-    except FeedGateFailed as exc:
-        print_feed_gate(exc.result)
+    if feed_gate_step():
         return 3
     console.print("[bold]3/4[/bold] linking records to master persons and households")
     _demo_linkage(truth)
     console.print("[bold]4/4[/bold] golden records, quality gate, publish")
-    from shouwang.master.night import GateFailed, NightReport, publish_night
-
-    try:
-        print_night(publish_night(get_engine()))
-    except GateFailed as exc:
-        print_night(NightReport(None, {}, exc.gate))
+    if publish_step(None):
         return 3
     return 0 if not unbalanced else 1
 
@@ -308,27 +297,29 @@ def print_night(report) -> None:
         console.print(f"     Data Docs: {gate.data_docs}")
 
 
-def cmd_publish(args: argparse.Namespace) -> int:
-    import datetime as dt
-
+def publish_step(as_of) -> int:
+    """Golden records -> master gate -> publish, printed; 3 when the gate kept the old master."""
     from shouwang.db import get_engine
-    from shouwang.master.night import GateFailed, publish_night
+    from shouwang.master.night import GateFailed, NightReport, publish_night
 
-    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
     try:
         report = publish_night(get_engine(), as_of)
     except GateFailed as exc:
-        from shouwang.master.night import NightReport
-
         print_night(NightReport(as_of, {}, exc.gate))
         console.print("[red]the gate failed: the previous master stays published[/red]")
         return 3
     console.print(
-        f"golden records as of {report.as_of}: {report.candidate['person']:,} persons,"
+        f"     golden records as of {report.as_of}: {report.candidate['person']:,} persons,"
         f" {report.candidate['household']:,} households ({report.seconds})"
     )
     print_night(report)
     return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    return publish_step(dt.date.fromisoformat(args.as_of) if args.as_of else None)
 
 
 def print_feed_gate(result) -> None:
@@ -352,6 +343,11 @@ def cmd_gate(args: argparse.Namespace) -> int:
         written = write_feed_suites(load_settings().expectations_dir / "feeds")
         console.print(f"{len(written)} feed suites written")
         return 0
+    return feed_gate_step()
+
+
+def feed_gate_step() -> int:
+    """The feed gate, printed; 3 when a critical feed failed (the night stops)."""
     from shouwang.db import get_engine
     from shouwang.gate.gate import FeedGateFailed, run_feed_gate
 

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from shouwang.config import load_settings
 from shouwang.gate.suites import load_suites
@@ -58,7 +58,9 @@ def _summary(o: Outcome) -> dict:
     return {"suite": o.suite, "expectation": o.expectation, "severity": o.severity, "observed": o.observed}
 
 
-def _record_outcomes(conn, gate_run_id: int, outcomes: list[Outcome], feed_of: dict | None = None) -> None:
+def _record_outcomes(
+    conn: Connection, gate_run_id: int, outcomes: list[Outcome], feed_of: dict | None = None
+) -> None:
     """One ops.quality_result row per expectation outcome."""
     if not outcomes:
         return
@@ -178,7 +180,9 @@ def _pending(engine: Engine) -> dict[str, list[int]]:
     return out
 
 
-def _quarantine(conn, feed_id: str, deliveries: list[int], gate_run_id: int, failures: list[Outcome]) -> None:
+def _quarantine(
+    conn: Connection, feed_id: str, deliveries: list[int], gate_run_id: int, failures: list[Outcome]
+) -> None:
     """Take a feed's deliveries of tonight out of staging (newest first) and say why in the ledger."""
     from shouwang.registry import load_registry
     from shouwang.staging.apply import rollback_changes
@@ -226,7 +230,7 @@ def run_feed_gate(
     outcomes = run_suites(url, suites, gx_dir, f"feeds_{gate_run_id}") if suites else []
     feed_of = {s.name: s.document["meta"]["feed_id"] for s in suites}
     critical_feed = {s.name: bool(s.document["meta"].get("critical_feed")) for s in suites}
-    result = FeedGateResult(GateResult(gate_run_id, decide(outcomes), outcomes, data_docs_index(gx_dir)))
+    result = FeedGateResult(GateResult(gate_run_id, "running", outcomes, data_docs_index(gx_dir)))
     with engine.begin() as conn:
         for suite in suites:
             feed_id = feed_of[suite.name]
@@ -248,13 +252,9 @@ def run_feed_gate(
                     {"ds": pending[feed_id], "g": gate_run_id, "o": outcome},
                 )
         _record_outcomes(conn, gate_run_id, outcomes, feed_of)
-        status = (
-            "failed"
-            if result.failed_critical
-            else (
-                "warned" if any(v in ("warned", "quarantined") for v in result.checked.values()) else "passed"
-            )
-        )
+        checked = set(result.checked.values())
+        status = "warned" if checked & {"warned", "quarantined"} else "passed"
+        status = "failed" if "failed" in checked else status
         result.gate.status = status
         conn.exec_driver_sql(
             "UPDATE ops.gate_run SET status = %(st)s, finished_at = now(), summary = %(s)s, data_docs = %(d)s"

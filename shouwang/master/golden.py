@@ -114,7 +114,7 @@ def _fill(conn: Connection, rule: AttributeRule, rank: int, source: Source) -> N
     q(_insert_sql(rule, rank, " UNION ALL ".join(parts), only_missing=False))
 
 
-def _columns(conn: Connection, table: str) -> dict[str, str]:
+def candidate_columns(conn: Connection, table: str) -> dict[str, str]:
     """Column -> SQL type of a master_candidate table, in table order."""
     rows = conn.exec_driver_sql(
         "SELECT column_name, data_type FROM information_schema.columns"
@@ -172,7 +172,7 @@ def build_candidate(
         " feed_id text, record_key text, source_date date, rule text,"
         " PRIMARY KEY (entity, attribute, entity_id))"
     )
-    columns = {e: _columns(conn, e) for e in ("person", "household")}
+    columns = {e: candidate_columns(conn, e) for e in ("person", "household")}
     for rule in rules:
         if rule.attribute not in columns[rule.entity] or rule.attribute in (_KEY[rule.entity], "lineage"):
             raise ValueError(f"survivorship rule {rule.entity}.{rule.attribute}: no such master column")

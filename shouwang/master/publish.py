@@ -15,6 +15,8 @@ import logging
 
 from sqlalchemy import Connection
 
+from shouwang.master.golden import candidate_columns
+
 log = logging.getLogger(__name__)
 
 TABLES = (("person", "person_id"), ("household", "household_id"), ("membership", "person_id"))
@@ -48,14 +50,7 @@ def publish(conn: Connection, gate_run_id: int, as_of: dt.date) -> dict:
     ).scalar_one()
     figures = {}
     for table, key in TABLES:
-        cols = ", ".join(
-            c
-            for (c,) in q(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'master_candidate'"
-                " AND table_name = %(t)s ORDER BY ordinal_position",
-                {"t": table},
-            ).all()
-        )
+        columns = list(candidate_columns(conn, table))
         closed = q(
             f"""UPDATE master.{table}_history h SET valid_to = %(d)s, retired_version = %(v)s
                 WHERE h.retired_version IS NULL AND NOT EXISTS (
@@ -64,8 +59,8 @@ def publish(conn: Connection, gate_run_id: int, as_of: dt.date) -> dict:
             {"d": as_of, "v": version},
         ).rowcount
         opened = q(
-            f"""INSERT INTO master.{table}_history ({cols}, valid_from, published_version)
-                SELECT {", ".join(f"c.{c}" for c in cols.split(", "))}, %(d)s, %(v)s
+            f"""INSERT INTO master.{table}_history ({", ".join(columns)}, valid_from, published_version)
+                SELECT {", ".join(f"c.{c}" for c in columns)}, %(d)s, %(v)s
                 FROM master_candidate.{table} c
                 WHERE NOT EXISTS (SELECT 1 FROM master.{table}_history h
                                   WHERE h.{key} = c.{key} AND h.retired_version IS NULL)""",
