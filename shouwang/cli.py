@@ -231,8 +231,14 @@ def cmd_review(args: argparse.Namespace) -> int:
                 table.add_column(col)
             for r in items.itertuples(index=False):
                 ev = ", ".join(f"{k}:{v['level']}({v['bits']:+.1f})" for k, v in sorted(r.evidence.items()))
-                table.add_row(str(r.item_id), f"{r.left_feed_id}/{r.left_record_key}",
-                              f"{r.right_feed_id}/{r.right_record_key}", str(r.probability), r.reason, ev)
+                table.add_row(
+                    str(r.item_id),
+                    f"{r.left_feed_id}/{r.left_record_key}",
+                    f"{r.right_feed_id}/{r.right_record_key}",
+                    str(r.probability),
+                    r.reason,
+                    ev,
+                )
             console.print(table)
         else:
             steward.decide(conn, args.item_id, args.decision, args.steward, args.note)
@@ -257,10 +263,22 @@ def cmd_explain(args: argparse.Namespace) -> int:
     for col in columns:
         table.add_column(col)
     for r in out["records"].itertuples(index=False):
-        ev = "" if not isinstance(r.evidence, dict) else ", ".join(
-            f"{k} {v['bits']:+.1f}" for k, v in sorted(r.evidence.items()) if v["level"] != -1)
-        table.add_row(f"{r.dept}/{r.feed}", r.record_key, r.method, str(r.score), f"{r.id_digits or ''}"
-                      f" ({r.id_status})", r.name or "", str(r.birth_date or ""), r.village_code or "", ev)
+        ev = (
+            ""
+            if not isinstance(r.evidence, dict)
+            else ", ".join(f"{k} {v['bits']:+.1f}" for k, v in sorted(r.evidence.items()) if v["level"] != -1)
+        )
+        table.add_row(
+            f"{r.dept}/{r.feed}",
+            r.record_key,
+            r.method,
+            str(r.score),
+            f"{r.id_digits or ''} ({r.id_status})",
+            r.name or "",
+            str(r.birth_date or ""),
+            r.village_code or "",
+            ev,
+        )
     console.print(table)
     for e in out["events"].itertuples(index=False):
         console.print(f"run {e.run_id}: {e.kind} {e.old_id or ''} -> {e.new_id or ''}")
@@ -268,12 +286,124 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from linkage.steward import export_xref
     from shouwang.db import get_engine
 
     with get_engine().connect() as conn:
-        n = export_xref(conn, Path(args.file))
+        if args.export_command == "alerts":
+            from shouwang.marts.export import export_alerts
+
+            n = export_alerts(conn, Path(args.file), include_finished=args.all)
+        else:
+            from linkage.steward import export_xref
+
+            n = export_xref(conn, Path(args.file))
     console.print(f"{n:,} rows written to {args.file}")
+    return 0
+
+
+def print_marts(report) -> None:
+    """A marts run's figures: counts only."""
+    f = report.figures
+    life = f["lifecycle"]
+    console.print(
+        f"     marts run {report.run_id} as of {report.as_of} (master version {report.master_version}):"
+        f" {f['households']:,} households, {f['roster'].get('monitored', 0):,} monitored,"
+        f" {f['roster'].get('candidate', 0):,} candidates"
+    )
+    console.print(
+        f"     alerts: {life['raised']:,} raised, {life['seen']:,} seen again,"
+        f" {life['cause_changed']:,} changed,"
+        f" {life['cause_gone']:,} causes gone, {life['auto_closed']:,} closed"
+    )
+    table = Table("alert type", "open", "found tonight")
+    for name, n in sorted(f["open_alerts"].items(), key=lambda kv: -kv[1]):
+        table.add_row(name, f"{n:,}", f"{f['findings'].get(name, 0):,}")
+    console.print(table)
+    changes = f.get("changes") or {}
+    if changes:
+        console.print(
+            "     since the previous run: " + ", ".join(f"{k} {v:,}" for k, v in sorted(changes.items()))
+        )
+    if f.get("unplaced_records"):
+        console.print(
+            f"     records not in the published master (left out): {sum(f['unplaced_records'].values()):,}"
+        )
+
+
+def marts_step(as_of=None) -> int:
+    from shouwang.db import get_engine
+    from shouwang.marts import NoPublishedMaster, RulesError, refresh_marts
+
+    try:
+        report = refresh_marts(get_engine(), as_of)
+    except (NoPublishedMaster, RulesError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    print_marts(report)
+    return 0
+
+
+def cmd_marts(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    return marts_step(dt.date.fromisoformat(args.as_of) if args.as_of else None)
+
+
+def report_step(out: Path | None, run_id: int | None, push: bool) -> int:
+    from shouwang.config import load_settings
+    from shouwang.db import get_engine
+    from shouwang.marts.reports import write_reports
+
+    out = out or load_settings().home / "reports"
+    try:
+        files = write_reports(get_engine(), out, run_id, push=push)
+    except LookupError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    console.print(f"     HTML report: {files.html}")
+    console.print(f"     township and village summary: {files.summary_xlsx}")
+    console.print(
+        f"     {len(files.work_lists)} township work lists in"
+        f" {files.work_lists[0].parent if files.work_lists else out}"
+        f" ({files.pushed:,} new alerts pushed)"
+    )
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    return report_step(Path(args.out) if args.out else None, args.run, not args.no_push)
+
+
+def cmd_alert(args: argparse.Namespace) -> int:
+    from shouwang.db import get_engine
+    from shouwang.marts import FeedbackError, record_feedback
+
+    engine = get_engine()
+    if args.alert_command == "feedback":
+        try:
+            with engine.begin() as conn:
+                before, after = record_feedback(conn, args.alert_id, args.status, args.by, args.note)
+        except FeedbackError as exc:
+            console.print(f"[red]{exc}[/red]")
+            return 2
+        console.print(f"alert {args.alert_id}: {before} -> {after}")
+        return 0
+    from shouwang.marts.export import open_alerts
+
+    with engine.connect() as conn:
+        rows = open_alerts(conn, args.township, args.limit)
+    table = Table("alert", "household", "township", "type", "severity", "status", "detail")
+    for r in rows:
+        table.add_row(
+            str(r.alert_id),
+            r.household_id,
+            r.township_code or "",
+            r.alert_type,
+            r.severity,
+            r.status,
+            r.detail or "",
+        )
+    console.print(table)
     return 0
 
 
@@ -449,6 +579,37 @@ def build_parser() -> argparse.ArgumentParser:
     e = esub.add_parser("xref", help="dept, feed, record_key, person_id, household_id as CSV")
     e.add_argument("file")
     e.set_defaults(func=cmd_export)
+    e = esub.add_parser(
+        "alerts", help="open alerts as CSV (household_id, alert_type, severity, created_run, ...)"
+    )
+    e.add_argument("file")
+    e.add_argument("--all", action="store_true", help="also resolved and closed alerts")
+    e.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("marts", help="refresh the monitoring marts from the published master")
+    p.add_argument("--as-of", help="business date, YYYY-MM-DD (default: the published master's)")
+    p.set_defaults(func=cmd_marts)
+
+    p = sub.add_parser("report", help="HTML run report, township work lists (XLSX) and the summary")
+    p.add_argument("--out", help="folder (default: $SHOUWANG_HOME/reports)")
+    p.add_argument("--run", type=int, help="marts run id (default: the latest)")
+    p.add_argument(
+        "--no-push", action="store_true", help="do not mark new alerts on the work lists as pushed"
+    )
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("alert", help="alerts: list open ones, record township feedback")
+    asub = p.add_subparsers(dest="alert_command", required=True)
+    a = asub.add_parser("list", help="open alerts, most severe first")
+    a.add_argument("--township", help="township code")
+    a.add_argument("--limit", type=int, default=50)
+    a.set_defaults(func=cmd_alert)
+    a = asub.add_parser("feedback", help="move an alert forward: pushed, verified, assisted, resolved")
+    a.add_argument("alert_id", type=int)
+    a.add_argument("status", choices=["pushed", "verified", "assisted", "resolved"])
+    a.add_argument("--by", required=True, help="who reports it (kept with the alert's history)")
+    a.add_argument("--note")
+    a.set_defaults(func=cmd_alert)
 
     from shouwang.synth.cli import add_arguments
 

@@ -32,6 +32,7 @@ class Outcome:
     severity: str
     success: bool
     observed: dict = field(default_factory=dict)
+    mostly: float | None = None  # the expectation's tolerated share, when it has one
 
 
 def _label(config) -> str:
@@ -117,6 +118,14 @@ def run_suites(
             config = r.expectation_config
             severity = getattr(config.severity, "value", str(config.severity)).lower()
             outcomes.append(
-                Outcome(name, versions.get(name, 0), _label(config), severity, bool(r.success), _observed(r))
+                Outcome(
+                    name,
+                    versions.get(name, 0),
+                    _label(config),
+                    severity,
+                    bool(r.success),
+                    _observed(r),
+                    (config.kwargs or {}).get("mostly"),
+                )
             )
     return outcomes
