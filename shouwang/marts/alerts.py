@@ -71,13 +71,14 @@ def low_income(ctx: RuleContext) -> str:
     never for a household whose income cannot be assessed (no source, or members' work unknown)."""
     ctx.bind(line=ctx.t["monitoring_line"], line_year=str(ctx.as_of.year))
     return """
-        SELECT f.household_id, 'income:' || :line_year AS cause_key, NULL::text AS person_id,
+        SELECT f.household_id, 'income:' || :line_year AS cause_key, i.person_id,
                f.income_basis || ' per capita ' || round(f.income_assessed_per_capita)::text
                  || ' < ' || round(:line)::text AS detail,
                i.feed_id, i.record_key
         FROM mart.household_profile f
-        JOIN (SELECT household_id, feed_id, record_key FROM mart.income_item
-              UNION ALL SELECT household_id, feed_id, record_key FROM tmp_surveyed) i USING (household_id)
+        JOIN (SELECT household_id, person_id, feed_id, record_key FROM mart.income_item
+              UNION ALL SELECT household_id, person_id, feed_id, record_key FROM tmp_surveyed) i
+             USING (household_id)
         WHERE f.members > 0 AND f.income_assessed_per_capita < :line
           AND (f.income_basis = 'estimate' OR i.feed_id = 'xiangcun_jiance')"""
 
@@ -88,7 +89,7 @@ def medical_burden(ctx: RuleContext) -> str:
     (several settlements add up; a cancelled settlement is no longer current)."""
     ctx.bind(oop_limit=ctx.t["medical_oop_yuan"])
     return """
-        SELECT t.household_id, 'medical' AS cause_key, NULL::text AS person_id,
+        SELECT t.household_id, 'medical' AS cause_key, t.person_id,
                'out of pocket ' || round(f.medical_oop_12m)::text || ' in 12 months' AS detail,
                t.feed_id, t.record_key
         FROM tmp_medical t JOIN mart.household_profile f USING (household_id)
@@ -102,7 +103,7 @@ def medical_share(ctx: RuleContext) -> str:
     medical_burden covers."""
     ctx.bind(oop_share=ctx.t["medical_oop_income_share"], share_limit=ctx.t["medical_oop_yuan"])
     return """
-        SELECT t.household_id, 'medical_share' AS cause_key, NULL::text AS person_id,
+        SELECT t.household_id, 'medical_share' AS cause_key, t.person_id,
                'out of pocket ' || round(f.medical_oop_12m)::text || ' against income '
                  || round(f.income_assessed_per_capita * f.members)::text AS detail,
                t.feed_id, t.record_key
@@ -227,7 +228,7 @@ def income_drop(ctx: RuleContext) -> str | None:
     - the household's estimate against its own estimate of twelve months earlier (same feeds, same
       method; mart.income_history), once a year of history exists;
     - an earner who had taxed wages last year (税务) and is out of work now (人社 未就业): that
-      person's work income fell by 100 %.
+      person's pay fell by 100 % (business income is not pay: a business owner is not an employee).
     Last year's tax record against this year's employment ledger is not compared otherwise: they
     measure pay differently, and the difference is not a drop.
     """
@@ -237,7 +238,7 @@ def income_drop(ctx: RuleContext) -> str | None:
     )
     parts = [
         """
-        SELECT f.household_id, 'income:year' AS cause_key, NULL::text AS person_id,
+        SELECT f.household_id, 'income:year' AS cause_key, i.person_id,
                'income ' || round(hy.income_total)::text || ' -> ' || round(coalesce(f.income_total, 0))::text
                  || ' year on year' AS detail,
                i.feed_id, i.record_key
@@ -251,25 +252,31 @@ def income_drop(ctx: RuleContext) -> str | None:
         jobless = feed_rows("renshe_jiuye", "s.employment_status", "s.employment_status = '未就业'")
         parts.append(f"""
         SELECT t.household_id, 'work:' || t.person_id AS cause_key, t.person_id,
-               'taxed wages ' || round(t.amount)::text || ' last year, out of work now' AS detail,
+               'taxed wages ' || round(t.wages)::text || ' last year, out of work now' AS detail,
                r.feed_id, r.record_key
         FROM tmp_taxed t JOIN ({jobless}) j USING (person_id)
         CROSS JOIN LATERAL (VALUES (t.feed_id, t.record_key), (j.feed_id, j.record_key)) r(feed_id,
             record_key)
-        WHERE t.amount > 0""")
+        WHERE t.wages > 0""")
     return " UNION ALL ".join(parts)
 
 
 @rule("hardship_petition")
 def hardship_petition(ctx: RuleContext) -> str | None:
-    ctx.bind(petition_categories=list(ctx.rule.option("categories", ["低保救助", "住房安全", "医疗救助"])))
+    """A petition about hardship in the 信访 caseload. Every one is raised once (the lifecycle keeps
+    it from coming back once handled); `lookback_days` limits it to recent ones when set."""
+    lookback = ctx.rule.option("lookback_days")
+    ctx.bind(
+        petition_categories=list(ctx.rule.option("categories", ["低保救助", "住房安全", "医疗救助"])),
+        petition_since=ctx.as_of - dt.timedelta(days=int(lookback)) if lookback else dt.date(1900, 1, 1),
+    )
     return _feed(
         ctx,
         "xinfang_xinfang",
         "s.record_key",
         "s.petition_category || ', ' || coalesce(s.handling_status, '')",
         "s.petition_category = ANY(:petition_categories)"
-        " AND (s.registered_on IS NULL OR (s.registered_on > :window_start AND s.registered_on <= :as_of))",
+        " AND (s.registered_on IS NULL OR (s.registered_on > :petition_since AND s.registered_on <= :as_of))",
     )
 
 
@@ -434,7 +441,12 @@ def find_alerts(conn: Connection, as_of: dt.date, rules: AlertRules) -> dict[str
         if sql is None:
             counts[r.name] = 0
             continue
-        scope = "AND f.assisted" if r.scope == "assisted" else ""
+        # assisted: the household is registered / assisted, or the record's own person is
+        scope = (
+            "AND (f.assisted OR EXISTS (SELECT 1 FROM tmp_assisted_person a WHERE a.person_id = g.person_id))"
+            if r.scope == "assisted"
+            else ""
+        )
         cause_hash = (
             "md5(g.cause_key)"
             if r.name in HASH_BY_CAUSE

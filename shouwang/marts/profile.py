@@ -123,7 +123,8 @@ def build_profile(
                 "CREATE TEMP TABLE tmp_taxed ON COMMIT DROP AS "
                 + feed_rows(
                     "shuiwu_geshui",
-                    "coalesce(s.wage_income, 0) + coalesce(s.business_income, 0) AS amount",
+                    "coalesce(s.wage_income, 0) + coalesce(s.business_income, 0) AS amount,"
+                    " coalesce(s.wage_income, 0) AS wages",
                     "s.tax_year = :tax_year",
                 )
             ),
@@ -132,7 +133,7 @@ def build_profile(
     else:
         conn.exec_driver_sql(
             "CREATE TEMP TABLE tmp_taxed (household_id text, person_id text, feed_id text, record_key text,"
-            " amount numeric) ON COMMIT DROP"
+            " amount numeric, wages numeric) ON COMMIT DROP"
         )
     # people whose work income some source shows (employed, unemployed, taxed, on a post, staff)
     employment = [
@@ -153,6 +154,21 @@ def build_profile(
         + (" UNION ALL ".join(employment) if employment else "SELECT NULL::text AS person_id WHERE false")
         + ") e"
     )
+    # people registered (乡村振兴 roster) or assisted (民政 roster, or the master's assistance type)
+    rosters = [
+        r for r in (_records(conn, "xiangcun_jiance", "TRUE"), _records(conn, "minzheng_jiuzhu", "TRUE")) if r
+    ]
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE tmp_assisted_person ON COMMIT DROP AS SELECT DISTINCT person_id FROM ("
+        + " UNION ALL ".join(
+            [
+                *(f"SELECT person_id FROM ({r}) q" for r in rosters),
+                "SELECT person_id FROM master.person WHERE assistance_type IS NOT NULL",
+            ]
+        )
+        + ") a"
+    )
+    conn.exec_driver_sql("CREATE UNIQUE INDEX ON tmp_assisted_person (person_id)")
     if has_feed(conn, "xiangcun_jiance"):
         conn.exec_driver_sql(
             "CREATE TEMP TABLE tmp_surveyed ON COMMIT DROP AS "

@@ -140,7 +140,10 @@ def load_rules(path: Path | str | None = None) -> AlertRules:
         if scope not in SCOPES:
             raise RulesError(f"{where}: scope must be one of {SCOPES}")
         for key, value in spec.items():
-            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            if key.endswith("_days"):
+                if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                    raise RulesError(f"{where}: {key} must be a whole number of days")
+            elif not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                 raise RulesError(f"{where}: {key} must be a list of values")
         rules[name] = Rule(name, kind, severity, scope, bool(enabled), spec)
     return AlertRules(thresholds, years, rules, str(path))

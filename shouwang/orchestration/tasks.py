@@ -266,3 +266,31 @@ def validate_feeds() -> dict:
         "quarantined": sorted(f for f, o in result.checked.items() if o == "quarantined"),
         "warned": outcomes.count("warned"),
     }
+
+
+def refresh_marts() -> dict:
+    """Marts step 1 of 2: profile, alerts, roster and the nightly comparison (counts only)."""
+    from shouwang.db import get_engine
+    from shouwang.marts import refresh_marts as refresh
+
+    report = refresh(get_engine())
+    f = report.figures
+    log.info("marts run %s as of %s: %s households", report.run_id, report.as_of, f["households"])
+    return {
+        "marts_run": report.run_id,
+        "as_of": report.as_of.isoformat(),
+        "households": f["households"],
+        "open_alerts": sum(f["open_alerts"].values()),
+        "raised": f["lifecycle"]["raised"],
+    }
+
+
+def write_marts_reports(marts_run: int) -> dict:
+    """Marts step 2 of 2: the run's HTML report, township work lists and summary (file counts)."""
+    from shouwang.config import load_settings
+    from shouwang.db import get_engine
+    from shouwang.marts.reports import write_reports
+
+    files = write_reports(get_engine(), load_settings().home / "reports", marts_run)
+    log.info("marts run %s: report and %s work lists written", marts_run, len(files.work_lists))
+    return {"marts_run": marts_run, "work_lists": len(files.work_lists), "pushed": files.pushed}

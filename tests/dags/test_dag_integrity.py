@@ -28,6 +28,7 @@ HEAVY = (
     "shouwang.staging",
     "shouwang.db",
     "shouwang.orchestration.tasks",
+    "shouwang.marts",
 )
 
 # Parse one DAG file in a fresh interpreter the way the dag-processor does (Airflow already loaded):

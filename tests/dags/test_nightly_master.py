@@ -93,3 +93,40 @@ def test_nightly_master_links_the_staged_samples(airflow_db, dagbag, db_url, eng
     assert again["mode"] == "incremental" and again["person_ids"]["new"] == 0
     republished = _xcom(dag.dag_id, dr2.run_id, "publish_master")
     assert republished["version"] == 2 and republished["person"] == {"opened": 0, "closed": 0}
+    # the marts run on the published master: profile, alerts, roster, comparison and the reports
+    marts = dagbag.dags["monitoring_marts"]
+    for t in marts.tasks:
+        monkeypatch.setattr(t, "retries", 0)
+    dr3, states3 = _run(marts)
+    assert dr3.state == DagRunState.SUCCESS, states3
+    refreshed = _xcom(marts.dag_id, dr3.run_id, "refresh_marts")
+    written = _xcom(marts.dag_id, dr3.run_id, "write_reports")
+    with engine.connect() as conn:
+        run = conn.execute(
+            text("SELECT status, master_version FROM mart.run WHERE run_id = :r"),
+            {"r": refreshed["marts_run"]},
+        ).one()
+        households = conn.execute(text("SELECT count(*) FROM mart.household_profile")).scalar_one()
+        master = conn.execute(text("SELECT count(*) FROM master.household")).scalar_one()
+    assert run.status == "done" and run.master_version == 2
+    assert households == master == refreshed["households"] > 0
+    assert written["work_lists"] >= 0
+    from shouwang.config import load_settings
+
+    reports = load_settings().home / "reports"
+    assert list(reports.glob("report_run*.html")) and list(reports.glob("summary_*.xlsx"))
+
+
+def test_monitoring_marts_shape(dagbag):
+    dag = dagbag.dags["monitoring_marts"]
+    assert dag.max_active_runs == 1 and dag.catchup is False
+    assert sorted(t.task_id for t in dag.tasks) == ["refresh_marts", "write_reports"]
+    assert dag.get_task("refresh_marts").downstream_task_ids == {"write_reports"}
+    assert all(t.retries >= 1 for t in dag.tasks)
+    uris = {str(getattr(a, "uri", a)) for a in _assets_of(dag)}
+    assert uris == {"shouwang://master/household"}
+
+
+def _assets_of(dag):
+    cond = dag.timetable.asset_condition
+    return list(getattr(cond, "objects", [cond]))
