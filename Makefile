@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup demo test lint bench-ingest bench-link bench-publish clean
+.PHONY: setup demo test lint bench-ingest bench-link bench-publish bench-marts clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ bench-link: setup      ## linkage benchmark: 450k county full + incremental, Spl
 
 bench-publish: setup   ## feed gate, golden records, master gate and publish on the linked 450k county (after bench-link)
 	$(BIN)/python -m benchmarks.publish_benchmark
+
+bench-marts: setup     ## marts refresh and alert quality on the published 450k county (after bench-publish)
+	$(BIN)/python -m benchmarks.marts_benchmark
 
 clean:
 	rm -rf var .pytest_cache

@@ -149,11 +149,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if landing.exists():
         shutil.rmtree(landing)
     console.print(
-        f"[bold]1/4[/bold] generating a county of {args.households:,} households (seed {args.seed})"
+        f"[bold]1/5[/bold] generating a county of {args.households:,} households (seed {args.seed})"
     )
     summary = generate_county(households=args.households, seed=args.seed, out_dir=landing, truth_dir=truth)
     console.print(f"     {summary.persons:,} persons, {summary.total_rows:,} rows, {len(summary.rows)} feeds")
-    console.print("[bold]2/4[/bold] ingesting the landing zone")
+    console.print("[bold]2/5[/bold] ingesting the landing zone")
     report = home / "demo" / "ingest_report.json"
     reports = run_ingest(landing, report, None, None)
     unbalanced = [r for r in reports if not r.balanced]
@@ -163,10 +163,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     if feed_gate_step():
         return 3
-    console.print("[bold]3/4[/bold] linking records to master persons and households")
+    console.print("[bold]3/5[/bold] linking records to master persons and households")
     _demo_linkage(truth)
-    console.print("[bold]4/4[/bold] golden records, quality gate, publish")
+    console.print("[bold]4/5[/bold] golden records, quality gate, publish")
     if publish_step(None):
+        return 3
+    console.print("[bold]5/5[/bold] monitoring marts: profiles, alerts, roster, comparison, reports")
+    if marts_step(None) or report_step(None, None, push=True):
         return 3
     return 0 if not unbalanced else 1
 

@@ -41,8 +41,8 @@ def _records(conn: Connection, feed_id: str, where: str) -> str | None:
 
 def build_profile(
     conn: Connection, as_of: dt.date, run_id: int, thresholds: dict[str, Any], rules: Any
-) -> int:
-    """Rebuild mart.household_profile; returns the number of households."""
+) -> dict[str, int]:
+    """Refresh mart.household_profile; returns households, profiles written and removed."""
     window_start = as_of - dt.timedelta(days=int(thresholds["window_days"]))
     params = {"as_of": as_of, "window_start": window_start, "run_id": run_id}
     rule = rules.rules
@@ -185,7 +185,9 @@ def build_profile(
             " amount numeric) ON COMMIT DROP"
         )
 
-    conn.exec_driver_sql("TRUNCATE mart.household_profile")
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE tmp_profile (LIKE mart.household_profile INCLUDING DEFAULTS) ON COMMIT DROP"
+    )
     conn.execute(
         text(f"""
         WITH members AS (
@@ -240,7 +242,7 @@ def build_profile(
                 ) f GROUP BY household_id, flag
             ) g GROUP BY household_id
         )
-        INSERT INTO mart.household_profile (
+        INSERT INTO tmp_profile (
             household_id, township_code, village_code, members, deceased_members, children, school_age,
             working_age, elders, labour_force, household_type, monitoring_category, risk_types,
             risk_eliminated, identified_on, assisted, assistance_types, max_disability_grade, severe_disabled,
@@ -285,6 +287,7 @@ def build_profile(
         LEFT JOIN ev USING (household_id)"""),
         params,
     )
+    changed = _merge_profile(conn)
     conn.execute(
         text("""
         INSERT INTO mart.income_history (household_id, month, income_total, members, run_id)
@@ -295,4 +298,33 @@ def build_profile(
                 EXCLUDED.run_id"""),
         params,
     )
-    return int(conn.exec_driver_sql("SELECT count(*) FROM mart.household_profile").scalar_one())
+    households = int(conn.exec_driver_sql("SELECT count(*) FROM mart.household_profile").scalar_one())
+    return {"households": households, **changed}
+
+
+def _merge_profile(conn: Connection) -> dict[str, int]:
+    """Apply tonight's profiles: only rows that changed are written (their run_id says when), rows of
+    households no longer in the master are removed. Computed in full, since many figures move with
+    the as-of date alone (12-month windows, ages); written incrementally, so unchanged households
+    keep their row and the run that last changed it."""
+    cols = [
+        c
+        for (c,) in conn.exec_driver_sql(
+            """SELECT column_name FROM information_schema.columns
+               WHERE table_schema = 'mart' AND table_name = 'household_profile' ORDER BY ordinal_position"""
+        ).all()
+    ]
+    data = [c for c in cols if c not in ("household_id", "run_id")]
+    removed = conn.exec_driver_sql(
+        """DELETE FROM mart.household_profile p
+           WHERE NOT EXISTS (SELECT 1 FROM tmp_profile t WHERE t.household_id = p.household_id)"""
+    ).rowcount
+    written = conn.exec_driver_sql(
+        f"""INSERT INTO mart.household_profile ({", ".join(cols)})
+            SELECT {", ".join(cols)} FROM tmp_profile
+            ON CONFLICT (household_id) DO UPDATE SET
+                {", ".join(f"{c} = EXCLUDED.{c}" for c in data)}, run_id = EXCLUDED.run_id
+            WHERE ({", ".join(f"mart.household_profile.{c}" for c in data)})
+                  IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in data)})"""
+    ).rowcount
+    return {"profiles_written": int(written), "profiles_removed": int(removed)}

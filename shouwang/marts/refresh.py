@@ -70,7 +70,7 @@ def refresh_marts(
                 return out
 
             income_parts = step("income", build_income_items, conn, as_of, t)
-            households = step("profile", build_profile, conn, as_of, run_id, t, rules)
+            profile = step("profile", build_profile, conn, as_of, run_id, t, rules)
             findings = step("rules", find_alerts, conn, as_of, rules)
             lifecycle = step("lifecycle", merge_findings, conn, run_id)
             roster = step("roster", build_roster, conn, run_id)
@@ -83,7 +83,9 @@ def refresh_marts(
             )
             unplaced = unplaced_records(conn, [f.feed_id for f in _person_feeds()])
             figures = {
-                "households": households,
+                "households": profile["households"],
+                "profiles_written": profile["profiles_written"],
+                "profiles_removed": profile["profiles_removed"],
                 "income_parts": income_parts,
                 "findings": findings,
                 "lifecycle": lifecycle,

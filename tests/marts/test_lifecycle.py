@@ -55,6 +55,9 @@ def test_an_alert_is_raised_once_and_seen_again(marts_db):
         runs = conn.execute(text("SELECT DISTINCT last_seen_run FROM mart.alert")).scalars().all()
     assert runs == [second.run_id]
     assert second.figures["changes"].get("alert_new", 0) == 0
+    # the profile is written incrementally: nothing changed, nothing written
+    assert first.figures["profiles_written"] == first.figures["households"] > 0
+    assert second.figures["profiles_written"] == 0 and second.figures["profiles_removed"] == 0
 
 
 def test_feedback_moves_forward_only_and_a_resolved_cause_stays_resolved(marts_db):
