@@ -52,6 +52,13 @@ def _feed(ctx: RuleContext, feed_id: str, cause: str, detail: str, where: str) -
     return f"SELECT household_id, cause_key, person_id, detail, feed_id, record_key FROM ({inner}) r"
 
 
+def _since(ctx: RuleContext) -> dt.date:
+    """The start of a rule's `lookback_days` (events before it are history, not risk); without the
+    option, every event the feed holds counts."""
+    days = ctx.rule.option("lookback_days")
+    return ctx.as_of - dt.timedelta(days=int(days)) if days else dt.date(1900, 1, 1)
+
+
 def _lineage_rows(attr: str, where: str, detail: str) -> str:
     """Master persons matching `where` (alias p), evidenced by the record the attribute came from."""
     return f"""
@@ -114,13 +121,17 @@ def medical_share(ctx: RuleContext) -> str:
 
 @rule("disaster_house")
 def disaster_house(ctx: RuleContext) -> str | None:
-    ctx.bind(damage=list(ctx.rule.option("damage", ["倒塌", "严重损坏"])))
+    """A disaster that left the house collapsed or severely damaged, within `lookback_days`."""
+    ctx.bind(
+        damage=list(ctx.rule.option("damage", ["倒塌", "严重损坏"])),
+        disaster_since=_since(ctx),
+    )
     return _feed(
         ctx,
         "yingji_zaiqing",
         "s.record_key",
         "s.disaster_type || ':' || s.house_damage",
-        "s.house_damage = ANY(:damage) AND s.disaster_date > :window_start AND s.disaster_date <= :as_of",
+        "s.house_damage = ANY(:damage) AND s.disaster_date > :disaster_since AND s.disaster_date <= :as_of",
     )
 
 
@@ -263,12 +274,11 @@ def income_drop(ctx: RuleContext) -> str | None:
 
 @rule("hardship_petition")
 def hardship_petition(ctx: RuleContext) -> str | None:
-    """A petition about hardship in the 信访 caseload. Every one is raised once (the lifecycle keeps
-    it from coming back once handled); `lookback_days` limits it to recent ones when set."""
-    lookback = ctx.rule.option("lookback_days")
+    """A petition about hardship in the 信访 caseload within `lookback_days` (each is raised once: the
+    lifecycle keeps it from coming back once handled)."""
     ctx.bind(
         petition_categories=list(ctx.rule.option("categories", ["低保救助", "住房安全", "医疗救助"])),
-        petition_since=ctx.as_of - dt.timedelta(days=int(lookback)) if lookback else dt.date(1900, 1, 1),
+        petition_since=_since(ctx),
     )
     return _feed(
         ctx,

@@ -61,7 +61,7 @@ CASES = [
         ADULT,
         "true",
         {"disaster_type": "风雹", "disaster_date": AS_OF - D(100), "house_damage": "严重损坏"},
-        {"disaster_type": "风雹", "disaster_date": AS_OF - D(500), "house_damage": "严重损坏"},
+        {"disaster_type": "风雹", "disaster_date": AS_OF - D(800), "house_damage": "严重损坏"},
     ),  # too long ago
     (
         "severe_disability",
