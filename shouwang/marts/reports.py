@@ -58,6 +58,7 @@ INDICATOR_LABELS: dict[str, str] = {
     "below_monitoring_line": "收入低于监测标准",
     "medical_burden": "医疗负担重",
 }
+UNKNOWN_TOWN = "(乡镇不明)"
 STATUS_LABELS = {"new": "新预警", "pushed": "已推送", "verified": "已核实", "assisted": "已帮扶"}
 
 
@@ -354,7 +355,12 @@ def _html(run, alerts, indicators, towns, trend, changes, growth, files: ReportF
     coverage = town_rows.pivot_table(
         index="township_code", columns="indicator", values="flagged", aggfunc="sum", fill_value=0
     )
-    coverage.index = [towns.get(c, c) for c in coverage.index]
+    coverage.index = [towns.get(c, UNKNOWN_TOWN if c == "?" else c) for c in coverage.index]
+    coverage.columns.name = None
+    town_bars = [
+        (towns.get(c, UNKNOWN_TOWN) if isinstance(c, str) else UNKNOWN_TOWN, int(n))
+        for c, n in by_town.items()
+    ]
     coverage = coverage[[c for c in INDICATOR_LABELS if c in coverage.columns]].rename(
         columns=INDICATOR_LABELS
     )
@@ -377,7 +383,7 @@ roster: {", ".join(f"{k} {v:,}" for k, v in (fig.get("roster") or {}).items())}.
 <h2>Alerts by type (open)</h2>
 {_bars([(f"{ALERT_LABELS.get(t, t)} ({t})", int(n)) for t, n in by_type.items()])}
 <h2>Risk alerts by township (open)</h2>
-{_bars([(towns.get(c, str(c)), int(n)) for c, n in by_town.items()])}
+{_bars(town_bars)}
 <h2>Open alerts over the runs</h2>
 {_line(trend_points)}
 <h2>Since the previous run</h2>
