@@ -56,6 +56,25 @@ def build_profile(
     _evidence_table(
         conn, "school", _records(conn, "jiaoyu_xueji", "s.enrolment_status = ANY(:dropout)"), params
     )
+    # ... and children of compulsory-school age on no school's roll (户籍 against 学籍, the 控辍保学
+    # comparison): the evidence is the record the child's age comes from
+    enrolled = (
+        "SELECT 1 FROM staging.jiaoyu_xueji_current s JOIN linkage.crosswalk x"
+        " ON x.feed_id = 'jiaoyu_xueji' AND x.record_key = s.record_key"
+        " WHERE x.person_id = p.person_id AND s.change_kind <> 'removed'"
+        if has_feed(conn, "jiaoyu_xueji")
+        else "SELECT 1 WHERE false"
+    )
+    conn.execute(
+        text(f"""
+        INSERT INTO tmp_school (household_id, person_id, feed_id, record_key)
+        SELECT m.household_id, p.person_id, p.lineage->'birth_date'->>0, p.lineage->'birth_date'->>1
+        FROM master.person p JOIN master.membership m USING (person_id)
+        WHERE p.death_date IS NULL AND coalesce(p.person_status, '正常') = '正常'
+          AND date_part('year', age(:as_of, p.birth_date)) BETWEEN :enrol_low AND :enrol_high
+          AND p.lineage ? 'birth_date' AND NOT EXISTS ({enrolled})"""),
+        {**params, "enrol_low": SCHOOL_AGE[0] + 1, "enrol_high": SCHOOL_AGE[1]},
+    )
     params["uninsured"] = opt("uninsured", "statuses", ["未参保"])
     _evidence_table(
         conn,

@@ -447,3 +447,27 @@ def test_death_in_one_feed_while_benefits_continue_in_another(marts_db):
         (on_roster,) = alerts_of(conn, hh, "deceased_on_roster")
         assert roster in evidence_keys(on_roster)
         assert alerts_of(conn, hh_old, "working_age_death") == []
+
+
+def test_a_school_age_child_on_no_roll_is_flagged_not_alerted(marts_db):
+    """应学尽学: a child of compulsory-school age whom no school lists (户籍 against 学籍) flags the
+    household with the record the child's age comes from; it is not a dropout alert."""
+    _refresh(marts_db)
+    with marts_db.begin() as conn:
+        hh, child = _member_household(conn, CHILD, "true", "child_dropout")
+        conn.execute(
+            text("""UPDATE staging.jiaoyu_xueji s SET change_kind = 'removed' FROM linkage.crosswalk x
+                    WHERE x.feed_id = 'jiaoyu_xueji' AND x.record_key = s.record_key AND x.person_id = :p"""),
+            {"p": child},
+        )
+        source = conn.execute(
+            text("SELECT lineage->'birth_date'->>1 FROM master.person WHERE person_id = :p"), {"p": child}
+        ).scalar_one()
+    _refresh(marts_db)
+    with marts_db.connect() as conn:
+        flag, evidence = conn.execute(
+            text("SELECT flag_not_in_school, evidence FROM mart.household_profile WHERE household_id = :h"),
+            {"h": hh},
+        ).one()
+        assert flag and source in {key for _, key in evidence["not_in_school"]}
+        assert alerts_of(conn, hh, "child_dropout") == []

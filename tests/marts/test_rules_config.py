@@ -41,7 +41,10 @@ def _write(tmp_path, change) -> str:
         (lambda r: r["thresholds"].update({"working_age": [16]}), "[low, high]"),
         (lambda r: r["years"].update({"twenty": {"monitoring_line": 1}}), "is not a year"),
         (lambda r: r["years"][2021].update({"poverty_line": 1}), "unknown threshold"),
-        (lambda r: r["rules"]["disaster_house"].update({"lookback_days": "two years"}), "whole number of days"),
+        (
+            lambda r: r["rules"]["disaster_house"].update({"lookback_days": "two years"}),
+            "whole number of days",
+        ),
     ],
 )
 def test_a_wrong_rules_file_is_refused(tmp_path, change, message):
