@@ -166,8 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_incremental:
         return _splink_side_by_side(args, url, truth, result)
     # one incremental night: 1% of the rows of every CSV/JSONL feed changed
-    from benchmarks.later_delivery import write_later_delivery
     from shouwang.ingest import ingest_landing
+    from shouwang.synth.later import write_later_delivery
 
     night = args.incremental_only or "20210731"
     later = ROOT / "var" / "bench" / f"later_{args.households}_{args.seed}_{night}"

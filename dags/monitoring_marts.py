@@ -29,8 +29,11 @@ Scheduled on the published-master asset `shouwang://master/household`: each publ
 """
 
 
+DAG_ID = "monitoring_marts"
+
+
 @dag(
-    dag_id="monitoring_marts",
+    dag_id=DAG_ID,
     description="Profiles, alerts, roster, comparison and township reports on each published master",
     doc_md=DOC,
     schedule=[MASTER_ASSET],
@@ -42,18 +45,20 @@ Scheduled on the published-master asset `shouwang://master/household`: each publ
 )
 def monitoring_marts():
     @task
-    def refresh_marts() -> dict:
+    def refresh_marts(run_id: str | None = None) -> dict:
         """Profile, alerts, roster and comparison from the published master (counts in XCom)."""
-        from shouwang.orchestration.tasks import refresh_marts
+        from shouwang.orchestration.tasks import recorded, refresh_marts
 
-        return refresh_marts()
+        return recorded(DAG_ID, run_id, "marts", refresh_marts)
 
     @task
-    def write_reports(refreshed: dict) -> dict:
+    def write_reports(refreshed: dict, run_id: str | None = None) -> dict:
         """HTML report, township work lists and summary of the run (file counts in XCom)."""
-        from shouwang.orchestration.tasks import write_marts_reports
+        from shouwang.orchestration.tasks import finish_recorded_run, recorded, write_marts_reports
 
-        return write_marts_reports(refreshed["marts_run"])
+        written = recorded(DAG_ID, run_id, "reports", write_marts_reports, refreshed["marts_run"])
+        finish_recorded_run(DAG_ID, run_id, "succeeded", {"as_of": refreshed["as_of"]})
+        return written
 
     write_reports(refresh_marts())
 

@@ -23,6 +23,9 @@ Person and household linkage over the staged records (`linkage.blocks`), increme
 and changed records are compared; ids are stable). Trigger with `{"full": true}` to re-link
 everything (same ids on unchanged data).
 
+* `wait_for_feeds` waits a bounded time (`SHOUWANG_LATE_FEED_WAIT_MINUTES`, default 120) for feeds
+  whose last good delivery is older than their cadence allows, then goes ahead with their last good
+  data; they are named as stale in the run record (`shouwang status`);
 * `validate_feeds` runs the suites of `expectations/feeds/` on every feed that received a
   delivery: a failing feed is quarantined for the night (its delivery leaves staging, the last
   good data stays); a failing critical feed (huji, jiance) fails the run here;
@@ -49,8 +52,11 @@ prepared and never finished makes the next one a full re-link.
 """
 
 
+DAG_ID = "nightly_master"
+
+
 @dag(
-    dag_id="nightly_master",
+    dag_id=DAG_ID,
     description="Nightly: link staged records, build golden records, gate and publish the master",
     doc_md=DOC,
     schedule=nightly_timetable(),
@@ -62,19 +68,31 @@ prepared and never finished makes the next one a full re-link.
     tags=["shouwang", "nightly", "linkage", "master"],
 )
 def nightly_master():
+    @task.sensor(poke_interval=600, timeout=6 * 3600, mode="reschedule")
+    def wait_for_feeds(dag_run=None):
+        """Wait a bounded time for late feeds, then go ahead (stale feeds named in XCom)."""
+        from airflow.sdk.bases.sensor import PokeReturnValue
+
+        from shouwang.orchestration.tasks import wait_for_feeds
+
+        done, result = wait_for_feeds(getattr(dag_run, "start_date", None))
+        return PokeReturnValue(is_done=done, xcom_value=result)
+
     @task
-    def validate_feeds() -> dict:
+    def validate_feeds(freshness: dict, run_id: str | None = None) -> dict:
         """Feed suites on tonight's deliveries: failing feeds quarantined; a critical one stops the night."""
-        from shouwang.orchestration.tasks import validate_feeds
+        from shouwang.orchestration.tasks import recorded, validate_feeds
 
-        return validate_feeds()
+        return {**recorded(DAG_ID, run_id, "feed_gate", validate_feeds), "stale": freshness["stale"]}
 
     @task
-    def prepare_linkage(checked: dict, params: dict | None = None) -> list[dict]:
+    def prepare_linkage(checked: dict, params: dict | None = None, run_id: str | None = None) -> list[dict]:
         """Refresh records and profiles, plan township blocks: one {link_run, block} per block."""
-        from shouwang.orchestration.tasks import prepare_linkage
+        from shouwang.orchestration.tasks import prepare_linkage, recorded
 
-        plan = prepare_linkage(full=bool((params or {}).get("full", False)))
+        plan = recorded(
+            DAG_ID, run_id, "prepare_linkage", prepare_linkage, full=bool((params or {}).get("full", False))
+        )
         return [{"link_run": plan["run_id"], "block": b} for b in plan["blocks"]]
 
     @task
@@ -85,39 +103,46 @@ def nightly_master():
         return score_linkage_block(link_run, block)
 
     @task(outlets=[CROSSWALK_ASSET])
-    def finish_linkage(scored: list[dict]) -> dict:
+    def finish_linkage(scored: list[dict], run_id: str | None = None) -> dict:
         """Cross-township pass, ids, households and crosswalk (counts in XCom)."""
-        from shouwang.orchestration.tasks import finish_linkage
+        from shouwang.orchestration.tasks import finish_linkage, recorded
 
         runs = {s["run_id"] for s in scored}
         if len(runs) != 1:
             raise RuntimeError(f"the scored blocks belong to linkage runs {sorted(runs)}, not one")
-        return finish_linkage(runs.pop())
+        return recorded(DAG_ID, run_id, "finish_linkage", finish_linkage, runs.pop())
 
     @task
-    def build_golden(linked: dict, params: dict | None = None) -> dict:
+    def build_golden(linked: dict, params: dict | None = None, run_id: str | None = None) -> dict:
         """Golden records into master_candidate (as-of date and counts in XCom)."""
-        from shouwang.orchestration.tasks import build_golden
+        from shouwang.orchestration.tasks import build_golden, recorded
 
-        return build_golden((params or {}).get("as_of"))
+        return recorded(DAG_ID, run_id, "build_golden", build_golden, (params or {}).get("as_of"))
 
     @task
-    def validate_master(built: dict) -> dict:
+    def validate_master(built: dict, run_id: str | None = None) -> dict:
         """The quality gate; fails when a critical expectation fails (the master stays)."""
-        from shouwang.orchestration.tasks import validate_master
+        from shouwang.orchestration.tasks import recorded, validate_master
 
-        return validate_master(built["as_of"])
+        return recorded(DAG_ID, run_id, "validate_master", validate_master, built["as_of"])
 
     @task(outlets=[MASTER_ASSET])
-    def publish_master(gate: dict) -> dict:
+    def publish_master(gate: dict, freshness: dict, run_id: str | None = None) -> dict:
         """Publish the validated candidate in one transaction."""
-        from shouwang.orchestration.tasks import publish_master
+        from shouwang.orchestration.tasks import finish_recorded_run, publish_master, recorded
 
-        return publish_master(gate["gate_run_id"], gate["as_of"])
+        published = recorded(
+            DAG_ID, run_id, "publish_master", publish_master, gate["gate_run_id"], gate["as_of"]
+        )
+        finish_recorded_run(
+            DAG_ID, run_id, "succeeded", {"as_of": gate["as_of"], "stale": freshness["stale"]}
+        )
+        return published
 
     # "run_id" is Airflow's own context name: the linkage run travels as link_run
-    linked = finish_linkage(score_block.expand_kwargs(prepare_linkage(validate_feeds())))
-    publish_master(validate_master(build_golden(linked)))
+    freshness = wait_for_feeds()
+    linked = finish_linkage(score_block.expand_kwargs(prepare_linkage(validate_feeds(freshness))))
+    publish_master(validate_master(build_golden(linked)), freshness)
 
 
 nightly_master()

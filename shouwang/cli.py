@@ -137,66 +137,178 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Generate a county and ingest it: the newcomer's first look at the platform."""
+    """Generate a county and run the whole nightly chain on it through Airflow; a second run delivers
+    a later night of the same county and shows the nightly comparison."""
     import shutil
 
     from shouwang.config import load_settings
-    from shouwang.synth import generate_county
+    from shouwang.db import get_engine
+    from shouwang.db.engine import resolve_database_url
+    from shouwang.db.migrate import upgrade
+    from shouwang.orchestration.local_airflow import run_chain
 
     home = load_settings().home
-    landing = home / "demo" / "landing"
-    truth = home / "demo" / "truth"
-    if landing.exists():
-        shutil.rmtree(landing)
+    county, truth, landing = home / "demo" / "county", home / "demo" / "truth", home / "demo" / "landing"
+    engine = get_engine()
+    upgrade(engine)
+    with engine.connect() as conn:
+        published = conn.exec_driver_sql("SELECT count(*) FROM master.publication").scalar_one()
+        last_extract = conn.exec_driver_sql("SELECT max(extract_date) FROM raw.delivery").scalar_one()
+        first_delivery = conn.exec_driver_sql(
+            "SELECT coalesce(max(delivery_id), 0) FROM raw.delivery"
+        ).scalar_one()
+    marker = county / ".complete"
+    if published and marker.exists() and last_extract is not None:
+        import datetime as dt
+
+        from shouwang.synth.later import write_later_delivery
+
+        night = (last_extract + dt.timedelta(days=1)).strftime("%Y%m%d")
+        console.print(
+            f"[bold]1/3[/bold] a later night of the same county: deliveries of {night} (1 % of rows changed)"
+        )
+        write_later_delivery(county, landing, night, fraction=0.01, seed=int(night) % 1000)
+    else:
+        for old in (county, truth, landing):
+            shutil.rmtree(old, ignore_errors=True)
+        console.print(
+            f"[bold]1/3[/bold] generating a county of {args.households:,} households (seed {args.seed})"
+        )
+        summary = generate_county_for_demo(args.households, args.seed, county, truth)
+        console.print(
+            f"     {summary.persons:,} persons, {summary.total_rows:,} rows, {len(summary.rows)} feeds"
+        )
+        shutil.copytree(county, landing, ignore=shutil.ignore_patterns(".complete"))
+        marker.touch()
     console.print(
-        f"[bold]1/5[/bold] generating a county of {args.households:,} households (seed {args.seed})"
+        "[bold]2/3[/bold] the nightly chain through Airflow"
+        " (dag.test(): ingestion DAGs, nightly_master, monitoring_marts)"
     )
-    summary = generate_county(households=args.households, seed=args.seed, out_dir=landing, truth_dir=truth)
-    console.print(f"     {summary.persons:,} persons, {summary.total_rows:,} rows, {len(summary.rows)} feeds")
-    console.print("[bold]2/5[/bold] ingesting the landing zone")
-    report = home / "demo" / "ingest_report.json"
-    reports = run_ingest(landing, report, None, None)
-    unbalanced = [r for r in reports if not r.balanced]
-    console.print(
-        f"accounted: {sum(r.rows_read for r in reports):,} rows read in {len(reports)} files; "
-        f"{'every row accounted for' if not unbalanced else f'{len(unbalanced)} files do NOT balance'}"
+    code = run_chain(
+        home / "airflow",
+        {
+            "SHOUWANG_DATABASE_URL": resolve_database_url(),
+            "SHOUWANG_HOME": str(home),
+            "SHOUWANG_LANDING_DIR": str(landing),
+            "SHOUWANG_LATE_FEED_WAIT_MINUTES": "0",
+        },
     )
-    if feed_gate_step():
-        return 3
-    console.print("[bold]3/5[/bold] linking records to master persons and households")
-    _demo_linkage(truth)
-    console.print("[bold]4/5[/bold] golden records, quality gate, publish")
-    if publish_step(None):
-        return 3
-    console.print("[bold]5/5[/bold] monitoring marts: profiles, alerts, roster, comparison, reports")
-    if marts_step(None) or report_step(None, None, push=True):
-        return 3
-    return 0 if not unbalanced else 1
+    console.print("[bold]3/3[/bold] summary")
+    demo_summary(engine, first_delivery, truth, home)
+    return 0 if code == 0 else 3
 
 
-def _demo_linkage(truth: Path) -> None:
-    """Link the demo county and score the result against the generator's truth."""
+def generate_county_for_demo(households: int, seed: int, out: Path, truth: Path):
+    from shouwang.synth import generate_county
+
+    return generate_county(households=households, seed=seed, out_dir=out, truth_dir=truth)
+
+
+def demo_summary(engine, after_delivery: int, truth: Path, home: Path) -> None:
+    """What the night did, read back from the warehouse: counts, never data."""
+    import json
+
     from linkage.db import frame
     from linkage.evaluate import score_against_truth
-    from linkage.run import run_linkage
-    from shouwang.db import get_engine
+    from shouwang.staging.load import DeliveryReport
 
-    engine = get_engine()
-    report = run_linkage(engine, full=True)
-    f = report.figures
-    console.print(
-        f"     {f['records']:,} records -> {f['master_persons']:,} persons, "
-        f"{f['master_households']:,} households; {f['persons']['review_items']:,} pairs for steward review"
-    )
     with engine.connect() as conn:
-        xref = frame(conn, "SELECT dept, feed, record_key, person_id, household_id FROM linkage.crosswalk")
-    scores = score_against_truth(xref, truth)
-    for level in ("person", "household"):
-        s = scores[level]
-        console.print(
-            f"     {level} links vs truth: precision {s['precision']:.4f}, recall {s['recall']:.4f},"
-            f" F1 {s['f1']:.4f}"
+        rows = conn.exec_driver_sql(
+            """SELECT dept, feed, file_name, coalesce(rows_read, 0), coalesce(rows_loaded, 0),
+                      coalesce(rows_quarantined, 0), coalesce(rows_duplicate, 0), status, problems,
+                      coalesce(rows_new, 0), coalesce(rows_changed, 0), coalesce(rows_removed, 0)
+               FROM raw.delivery WHERE delivery_id > %(d)s ORDER BY dept, feed, file_name""",
+            {"d": after_delivery},
+        ).all()
+        reports = [
+            DeliveryReport(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                list(r[8] or []),
+                rows_new=r[9],
+                rows_changed=r[10],
+                rows_removed=r[11],
+            )
+            for r in rows
+        ]
+        link = conn.exec_driver_sql(
+            "SELECT run_id, mode, figures FROM linkage.run WHERE status = 'succeeded'"
+            " ORDER BY run_id DESC LIMIT 1"
+        ).one_or_none()
+        gate = conn.exec_driver_sql(
+            "SELECT gate_run_id, status, published_version FROM ops.gate_run WHERE scope = 'master'"
+            " ORDER BY gate_run_id DESC LIMIT 1"
+        ).one_or_none()
+        marts = conn.exec_driver_sql(
+            "SELECT run_id, figures FROM mart.run WHERE status = 'done' ORDER BY run_id DESC LIMIT 1"
+        ).one_or_none()
+        changes = (
+            dict(
+                conn.exec_driver_sql(
+                    "SELECT change, count(*) FROM mart.run_change WHERE run_id = %(r)s GROUP BY 1 ORDER BY 1",
+                    {"r": marts.run_id},
+                ).all()
+            )
+            if marts
+            else {}
         )
+        xref = frame(conn, "SELECT dept, feed, record_key, person_id, household_id FROM linkage.crosswalk")
+    console.print(accounting_table(reports))
+    quarantined = sum(r.status == "quarantined" for r in reports)
+    console.print(
+        f"     {len(reports)} delivery files: {sum(r.rows_read for r in reports):,} rows read,"
+        f" {sum(r.rows_loaded for r in reports):,} loaded, {sum(r.rows_quarantined for r in reports):,} rows"
+        f" quarantined; {quarantined} files quarantined by the feed gate;"
+        f" {'every row accounted for' if all(r.balanced for r in reports) else 'some files do NOT balance'}"
+    )
+    if link:
+        f = link.figures or {}
+        console.print(
+            f"     linkage run {link.run_id} ({link.mode}): {f.get('records', 0):,} records ->"
+            f" {f.get('master_persons', 0):,} persons, {f.get('master_households', 0):,} households"
+        )
+        if len(xref) and (truth / "records.csv").exists():
+            scores = score_against_truth(xref, truth)
+            for level in ("person", "household"):
+                sc = scores[level]
+                console.print(
+                    f"     {level} links vs truth: precision {sc['precision']:.4f},"
+                    f" recall {sc['recall']:.4f},"
+                    f" F1 {sc['f1']:.4f}"
+                )
+    if gate:
+        console.print(
+            f"     master gate run {gate.gate_run_id}: {gate.status};"
+            f" published version {gate.published_version}"
+        )
+    if marts:
+        fig = marts.figures or {}
+        console.print(
+            f"     marts run {marts.run_id}: {fig.get('households', 0):,} households;"
+            f" roster {json.dumps(fig.get('roster', {}), ensure_ascii=False)}"
+        )
+        table = Table("alert type", "open")
+        for name, n in sorted((fig.get("open_alerts") or {}).items(), key=lambda kv: -kv[1]):
+            table.add_row(name, f"{n:,}")
+        console.print(table)
+        console.print(
+            "     since the previous run: "
+            + (", ".join(f"{k} {v:,}" for k, v in changes.items()) or "nothing")
+        )
+    reports_dir = home / "reports"
+    html = sorted(reports_dir.glob("report_run*.html"), key=lambda p: p.stat().st_mtime)
+    console.print(
+        f"     Data Docs: {home / 'gx' / 'gx' / 'uncommitted' / 'data_docs' / 'local_site' / 'index.html'}"
+    )
+    if html:
+        console.print(f"     HTML report: {html[-1]}")
+    console.print(f"     township work lists: {reports_dir / 'worklists'}")
 
 
 def cmd_link(args: argparse.Namespace) -> int:
@@ -375,6 +487,83 @@ def report_step(out: Path | None, run_id: int | None, push: bool) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     return report_step(Path(args.out) if args.out else None, args.run, not args.no_push)
+
+
+def cmd_nightly(args: argparse.Namespace) -> int:
+    """The whole chain once, as the DAGs run it (for scripted use)."""
+    import datetime as dt
+
+    from shouwang.db import get_engine
+    from shouwang.orchestration.chain import run_nightly
+
+    result = run_nightly(
+        get_engine(),
+        Path(args.landing),
+        full=args.full,
+        as_of=dt.date.fromisoformat(args.as_of) if args.as_of else None,
+        workers=args.workers,
+    )
+    table = Table("stage", "status", "seconds", "figures")
+    for name, st in result.stages.items():
+        figures = {k: v for k, v in st.items() if k not in ("status", "seconds")}
+        table.add_row(name, st["status"], f"{st['seconds'] or 0:.1f}", _short(figures))
+    console.print(table)
+    if result.stale:
+        console.print(f"     stale feeds (their last good data was used): {', '.join(result.stale)}")
+    colour = "green" if result.status == "succeeded" else "red"
+    console.print(f"nightly run {result.run_id}: [{colour}]{result.status}[/{colour}]")
+    return 0 if result.status == "succeeded" else 3
+
+
+def _short(figures: dict, width: int = 90) -> str:
+    text_ = ", ".join(f"{k} {v}" for k, v in figures.items() if v not in (None, [], {}))
+    return text_ if len(text_) <= width else text_[: width - 1] + "…"
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from shouwang.db import get_engine
+    from shouwang.orchestration.status import collect_status
+
+    st = collect_status(get_engine(), args.limit)
+    table = Table("run", "kind", "key", "status", "started", "stages (seconds)")
+    for r in st.runs:
+        stages = " → ".join(
+            f"{s['stage']}{'' if s['status'] == 'succeeded' else ' ' + s['status'].upper()}"
+            f" {s['seconds'] or 0:.0f}"
+            for s in r["stages"]
+        )
+        table.add_row(
+            str(r["run_id"]),
+            r["kind"],
+            r["run_key"] or "",
+            r["status"],
+            f"{r['started_at']:%Y-%m-%d %H:%M}",
+            stages,
+        )
+    console.print(table)
+    if st.publication:
+        p = st.publication
+        console.print(
+            f"published master: version {p['version']} as of {p['as_of_date']}"
+            f" ({p['published_at']:%Y-%m-%d %H:%M})"
+        )
+    if st.marts_run:
+        m = st.marts_run
+        total = sum((m["open_alerts"] or {}).values())
+        console.print(
+            f"marts: run {m['run_id']} {m['status']} as of {m['as_of_date']}, {total:,} open alerts"
+        )
+    for f in st.failures:
+        console.print(
+            f"[red]failed[/red] {f['at']:%Y-%m-%d %H:%M} {f['dag_id']}.{f['task_id']}"
+            f" try {f['try_number']}: {f['error']}"
+        )
+    if st.stale:
+        console.print(
+            "late feeds: "
+            + ", ".join(f"{s['feed_id']} ({s['cadence']}, last {s['last_extract']})" for s in st.stale)
+        )
+    return 0
 
 
 def cmd_alert(args: argparse.Namespace) -> int:
@@ -592,6 +781,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("marts", help="refresh the monitoring marts from the published master")
     p.add_argument("--as-of", help="business date, YYYY-MM-DD (default: the published master's)")
     p.set_defaults(func=cmd_marts)
+
+    p = sub.add_parser(
+        "nightly", help="the whole nightly chain once (ingest ... marts, reports), as the DAGs run it"
+    )
+    p.add_argument("landing")
+    p.add_argument("--full", action="store_true", help="re-link everything")
+    p.add_argument("--as-of", help="business date, YYYY-MM-DD (default: newest extract date)")
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=cmd_nightly)
+
+    p = sub.add_parser("status", help="last runs with stage timings, publish, marts, failures, late feeds")
+    p.add_argument("--limit", type=int, default=5)
+    p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("report", help="HTML run report, township work lists (XLSX) and the summary")
     p.add_argument("--out", help="folder (default: $SHOUWANG_HOME/reports)")

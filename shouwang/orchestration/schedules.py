@@ -34,6 +34,13 @@ if TYPE_CHECKING:
 
 TIMEZONE = "Asia/Shanghai"
 
+def _on_failure(context) -> None:
+    """Every failed task: recorded in ops.task_failure, notified where configured (notify.py)."""
+    from shouwang.orchestration.notify import task_failed
+
+    task_failed(context)
+
+
 # Every task of every Shouwang DAG: retries with exponential backoff for transient failures.
 DEFAULT_ARGS = {
     "owner": "shouwang",
@@ -44,6 +51,7 @@ DEFAULT_ARGS = {
     "max_retry_delay": timedelta(minutes=30),
     # A hung connection must not hold a worker slot forever; the largest feed loads in minutes.
     "execution_timeout": timedelta(hours=2),
+    "on_failure_callback": _on_failure,
 }
 
 # The cadences Airflow runs on, shortest period first.

@@ -294,3 +294,55 @@ def write_marts_reports(marts_run: int) -> dict:
     files = write_reports(get_engine(), load_settings().home / "reports", marts_run)
     log.info("marts run %s: report and %s work lists written", marts_run, len(files.work_lists))
     return {"marts_run": marts_run, "work_lists": len(files.work_lists), "pushed": files.pushed}
+
+
+def recorded(kind: str, run_key: str | None, stage_name: str, fn, *args, **kwargs):
+    """Run a task callable as one stage of the run `run_key` (the Airflow dag run id) in ops.run /
+    ops.run_stage, so `shouwang status` shows Airflow's nights like the CLI's. Scalar counts only."""
+    if not run_key:
+        return fn(*args, **kwargs)
+    from shouwang.db import get_engine
+    from shouwang.orchestration.runs import open_run, stage
+
+    engine = get_engine()
+    run = open_run(engine, kind, run_key)
+    with stage(engine, run, stage_name) as s:
+        out = fn(*args, **kwargs)
+        if isinstance(out, dict):
+            s.figures = {k: v for k, v in out.items() if isinstance(v, int | float | str | bool | list)}
+    return out
+
+
+def finish_recorded_run(
+    kind: str, run_key: str | None, status: str = "succeeded", summary: dict | None = None
+) -> None:
+    """Close the ops.run of an Airflow dag run (its last task calls this)."""
+    if not run_key:
+        return
+    from shouwang.db import get_engine
+    from shouwang.orchestration.runs import finish_run, open_run
+
+    engine = get_engine()
+    finish_run(engine, open_run(engine, kind, run_key), status, summary)
+
+
+def wait_for_feeds(started_at, wait_minutes: int | None = None) -> tuple[bool, dict]:
+    """Before the night: are feeds late? Done when none is, or when the wait is over (the night
+    then goes ahead with the last good data of the late feeds, named in the result as stale)."""
+    import datetime as dt
+
+    from shouwang.db import get_engine
+    from shouwang.master.night import default_as_of
+    from shouwang.orchestration.freshness import stale_feeds
+    from shouwang.orchestration.freshness import wait_minutes as configured_wait
+
+    engine = get_engine()
+    as_of = default_as_of(engine)
+    stale = stale_feeds(engine, as_of)
+    wait = configured_wait() if wait_minutes is None else wait_minutes
+    now = dt.datetime.now(dt.UTC)
+    started = started_at or now
+    over = now >= started + dt.timedelta(minutes=wait)
+    if stale and not over:
+        log.info("%s feeds late; waiting until %s", len(stale), started + dt.timedelta(minutes=wait))
+    return (not stale or over), {"as_of": as_of.isoformat(), "stale": stale}

@@ -173,7 +173,7 @@ def test_export_and_explain(linked, tmp_path):
 def test_incremental_night_matches_a_full_relink(linked, county, db_url, tmp_path):
     """A later delivery with changed rows (some IDs blanked): the incremental run touches only
     its scope, and a full re-link right after gives every record the same person and household."""
-    from benchmarks.later_delivery import write_later_delivery
+    from shouwang.synth.later import write_later_delivery
 
     engine, _ = linked
     later = tmp_path / "later"
@@ -204,9 +204,9 @@ def test_a_correction_after_a_later_night_is_seen_by_the_next_run(linked, county
     rebuild from staging."""
     import shutil
 
-    from benchmarks.later_delivery import write_later_delivery
     from linkage.records import linked_feeds, select_sql
     from shouwang.registry import load_registry
+    from shouwang.synth.later import write_later_delivery
 
     engine, _ = linked
     later = tmp_path / "later"

@@ -75,7 +75,7 @@ def test_blocks_give_the_same_result_as_one_run(db_url, engine, county):
 
 
 def test_incremental_night_through_blocks_then_a_full_relink_agrees(db_url, engine, county, tmp_path):
-    from benchmarks.later_delivery import write_later_delivery
+    from shouwang.synth.later import write_later_delivery
 
     ingest_landing(county / "landing", database_url=db_url, workers=1)
     _blocked(engine, full=True, n_blocks=2, order=list)
@@ -97,7 +97,7 @@ def test_incremental_night_through_blocks_then_a_full_relink_agrees(db_url, engi
 
 
 def test_a_prepared_run_never_finished_makes_the_next_run_full(db_url, engine, county, tmp_path):
-    from benchmarks.later_delivery import write_later_delivery
+    from shouwang.synth.later import write_later_delivery
 
     ingest_landing(county / "landing", database_url=db_url, workers=1)
     run_linkage(engine, full=True)

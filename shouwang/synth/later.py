@@ -1,10 +1,10 @@
 """A later night's deliveries for a generated county: a given share of rows changed.
 
-Used by the linkage benchmark's incremental night. For each CSV/JSONL feed, `fraction` of the
-rows get a changed attribute (an amount, a date or a text column: the row hash changes, the person
-does not); a fifth of those also lose their ID number, as happens when a department re-keys a
-record by hand, so the incremental run has new work for the probabilistic pass too. Full feeds are
-re-delivered whole; delta feeds deliver only the changed rows as 变更. XLSX feeds are not
+Used by the linkage benchmark's incremental night and by the demo's second run. For each CSV/JSONL
+feed, `fraction` of the rows get a changed attribute (an amount, a date or a text column: the row
+hash changes, the person does not); a fifth of those also lose their ID number, as happens when a
+department re-keys a record by hand, so the incremental run has new work for the probabilistic pass
+too. Full feeds are re-delivered whole; delta feeds deliver only the changed rows as 变更. XLSX feeds are not
 re-delivered (a department that sends nothing on a night is normal).
 """
 
@@ -91,11 +91,13 @@ def write_later_delivery(landing: Path, out: Path, date: str, fraction: float = 
                         row[ti] = "变更"
                 if p or not feed.is_delta:
                     out_rows.append(row)
+            changed[feed.feed_id] = int(pick.sum())
+            if feed.is_delta and not out_rows:
+                continue  # no change, no delivery: a department with nothing to say sends nothing
             with dest.open("w", encoding=enc, newline="") as fh:
                 writer = csv.writer(fh)
                 writer.writerow(header)
                 writer.writerows(out_rows)
-            changed[feed.feed_id] = int(pick.sum())
         else:
             lines = src.read_text(encoding="utf-8").splitlines()
             pick = rng.random(len(lines)) < fraction
@@ -116,6 +118,8 @@ def write_later_delivery(landing: Path, out: Path, date: str, fraction: float = 
                 if ct_col:
                     obj[ct_col] = "变更"
                 out_lines.append(json.dumps(obj, ensure_ascii=False))
-            dest.write_text("\n".join(out_lines) + "\n", encoding="utf-8")
             changed[feed.feed_id] = int(pick.sum())
+            if feed.is_delta and not out_lines:
+                continue
+            dest.write_text("\n".join(out_lines) + "\n", encoding="utf-8")
     return changed
