@@ -80,7 +80,7 @@ def run_nightly(
     with stage(engine, run_id, "linkage") as s:
         report = run_linkage(engine, full=full)
         f = report.figures
-        s.figures = {"mode": f.get("mode"), "records": f["records"], "persons": f["master_persons"]}
+        s.figures = {"mode": report.mode, "records": f["records"], "persons": f["master_persons"]}
     master_ok = True
     with stage(engine, run_id, "master") as s:
         try:

@@ -18,11 +18,12 @@ def test_nightly_master_shape(dagbag):
     assert isinstance(dag.timetable, CronTriggerTimetable)
     assert dag.timetable.expression == "0 2 * * *" and str(dag.timetable.timezone) == "Asia/Shanghai"
     assert dag.max_active_runs == 1 and dag.catchup is False
-    linkage = ["validate_feeds", "prepare_linkage", "score_block", "finish_linkage"]
+    linkage = ["wait_for_feeds", "validate_feeds", "prepare_linkage", "score_block", "finish_linkage"]
     master = ["build_golden", "validate_master", "publish_master"]
     assert sorted(t.task_id for t in dag.tasks) == sorted(linkage + master)
     score = dag.get_task("score_block")
     assert score.is_mapped  # one task instance per township block, spread over workers
+    assert dag.get_task("wait_for_feeds").downstream_task_ids == {"validate_feeds", "publish_master"}
     assert dag.get_task("validate_feeds").downstream_task_ids == {"prepare_linkage"}
     assert dag.get_task("prepare_linkage").downstream_task_ids == {"score_block"}
     assert score.downstream_task_ids == {"finish_linkage"}
@@ -52,6 +53,7 @@ def test_nightly_master_links_the_staged_samples(airflow_db, dagbag, db_url, eng
     from shouwang.ingest import ingest_landing
 
     monkeypatch.setenv("SHOUWANG_LINK_BLOCKS", "3")
+    monkeypatch.setenv("SHOUWANG_LATE_FEED_WAIT_MINUTES", "0")
     ingest_landing(SAMPLES, database_url=db_url, workers=1)
     # not a deepcopy: a copied mapped task fails Airflow's identity check on its empty expand input
     dag = dagbag.dags["nightly_master"]
@@ -62,6 +64,7 @@ def test_nightly_master_links_the_staged_samples(airflow_db, dagbag, db_url, eng
     assert dr.state == DagRunState.SUCCESS, states
     ok = TaskInstanceState.SUCCESS
     assert states == {
+        ("wait_for_feeds", -1): ok,
         ("validate_feeds", -1): ok,
         ("prepare_linkage", -1): ok,
         ("score_block", 0): ok,
