@@ -93,7 +93,7 @@ def _email(payload: dict[str, Any]) -> bool:
     import smtplib
     from email.message import EmailMessage
 
-    host, _, port = os.environ.get("SHOUWANG_SMTP_HOST", "localhost").partition(":")
+    host, _, port = (os.environ.get("SHOUWANG_SMTP_HOST") or "localhost").partition(":")
     msg = EmailMessage()
     msg["Subject"] = f"[shouwang] {payload['dag_id']}.{payload['task_id']} failed"
     msg["From"] = os.environ.get("SHOUWANG_ALERT_FROM", "shouwang@localhost")
