@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from shouwang.marts.rules import AlertRules, Rule
-from shouwang.marts.sources import feed_rows, has_feed
+from shouwang.marts.sources import analyze, feed_rows, has_feed
 
 
 @dataclass
@@ -311,17 +311,25 @@ def vehicle_owner(ctx: RuleContext) -> str | None:
 
 @rule("urban_flat")
 def urban_flat(ctx: RuleContext) -> str | None:
+    """An urban flat bought by a member: the first owner (the record's subject) or any co-owner the
+    deed lists (不动产 registers joint owners; a co-owner's valid ID finds them in the master)."""
     ctx.bind(
         flat_usage=list(ctx.rule.option("usage", ["城镇住宅"])),
         flat_acquisition=list(ctx.rule.option("acquisition", ["购买"])),
     )
-    return _feed(
-        ctx,
-        "ziran_budongchan",
-        "s.record_key",
-        "s.usage || ', ' || s.acquisition || ', ' || coalesce(s.area_m2::text, '') || ' m2'",
-        "s.usage = ANY(:flat_usage) AND s.acquisition = ANY(:flat_acquisition)",
-    )
+    detail = "s.usage || ', ' || s.acquisition || ', ' || coalesce(s.area_m2::text, '') || ' m2'"
+    where = "s.usage = ANY(:flat_usage) AND s.acquisition = ANY(:flat_acquisition)"
+    owner = _feed(ctx, "ziran_budongchan", "s.record_key", detail, where)
+    if owner is None:
+        return None
+    return f"""{owner}
+        UNION
+        SELECT m.household_id, s.record_key, p.person_id, {detail}, 'ziran_budongchan', s.record_key
+        FROM staging.ziran_budongchan_current s
+        CROSS JOIN LATERAL regexp_split_to_table(s.id_number_all, '[、,，;；[:space:]]+') AS co(id)
+        JOIN master.person p ON p.id_number = upper(co.id)
+        JOIN master.membership m ON m.person_id = p.person_id
+        WHERE s.change_kind <> 'removed' AND s.id_number_all IS NOT NULL AND length(co.id) = 18 AND {where}"""
 
 
 @rule("business_owner")
@@ -476,4 +484,5 @@ def find_alerts(conn: Connection, as_of: dt.date, rules: AlertRules) -> dict[str
             {**ctx.params, "alert_type": r.name, "kind": r.kind, "severity": r.severity},
         )
         counts[r.name] = res.rowcount
+    analyze(conn, "tmp_finding")
     return counts

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+from shouwang.marts.sources import analyze
+
 
 def _current_at(alias: str) -> str:
     """The history row of `alias` that was current in published version :v."""
@@ -52,6 +54,7 @@ def compare_runs(conn: Connection, run_id: int) -> dict[str, int]:
            SELECT DISTINCT household_id FROM mart.alert
            WHERE kind = 'risk' AND status NOT IN ('resolved', 'closed') AND cause_present"""
     )
+    analyze(conn, "tmp_at_risk")
     conn.execute(
         text(
             ins

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from shouwang.marts.sources import feed_rows, has_feed
+from shouwang.marts.sources import analyze, feed_rows, has_feed
 
 GRADE_RANK = (
     "CASE p.disability_grade WHEN '一级' THEN 1 WHEN '二级' THEN 2 WHEN '三级' THEN 3 WHEN '四级' THEN 4 END"
@@ -29,6 +29,7 @@ def _evidence_table(conn: Connection, name: str, sql: str | None, params: dict) 
         )
         return
     conn.execute(text(f"CREATE TEMP TABLE tmp_{name} ON COMMIT DROP AS {sql}"), params)
+    analyze(conn, f"tmp_{name}")
 
 
 def _records(conn: Connection, feed_id: str, where: str) -> str | None:
@@ -188,6 +189,8 @@ def build_profile(
         + ") a"
     )
     conn.exec_driver_sql("CREATE UNIQUE INDEX ON tmp_assisted_person (person_id)")
+    conn.exec_driver_sql("CREATE UNIQUE INDEX ON tmp_employment (person_id)")
+    analyze(conn, "tmp_assisted_person", "tmp_employment", "tmp_medical", "tmp_taxed", "tmp_water_village")
     if has_feed(conn, "xiangcun_jiance"):
         conn.exec_driver_sql(
             "CREATE TEMP TABLE tmp_surveyed ON COMMIT DROP AS "
@@ -204,6 +207,7 @@ def build_profile(
             " amount numeric) ON COMMIT DROP"
         )
 
+    analyze(conn, "tmp_surveyed", "tmp_school")
     conn.exec_driver_sql(
         "CREATE TEMP TABLE tmp_profile (LIKE mart.household_profile INCLUDING DEFAULTS) ON COMMIT DROP"
     )
@@ -306,7 +310,9 @@ def build_profile(
         LEFT JOIN ev USING (household_id)"""),
         params,
     )
+    analyze(conn, "tmp_profile")
     changed = _merge_profile(conn)
+    analyze(conn, "mart.household_profile")
     conn.execute(
         text("""
         INSERT INTO mart.income_history (household_id, month, income_total, members, run_id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+from shouwang.marts.sources import analyze
+
 #: indicator -> (households it applies to, households flagged), both SQL over mart.household_profile f
 #: and the household's open alerts (tmp_open_alerts)
 INDICATORS: dict[str, tuple[str, str]] = {
@@ -37,6 +39,7 @@ def build_roster(conn: Connection, run_id: int) -> dict[str, int]:
            FROM mart.alert WHERE status NOT IN ('resolved', 'closed') AND cause_present
            GROUP BY household_id"""
     )
+    analyze(conn, "tmp_open_alerts")
     conn.exec_driver_sql("TRUNCATE mart.roster")
     conn.execute(
         text("""

@@ -26,6 +26,14 @@ def feed_rows(feed_id: str, columns: str, where: str = "TRUE", with_person: bool
         WHERE s.change_kind <> 'removed' AND ({where})"""
 
 
+def analyze(conn: Connection, *tables: str) -> None:
+    """Fresh planner statistics for tables just filled in this transaction: temporary tables are
+    never analysed by autovacuum, and a table truncated and refilled looks empty to the planner,
+    which then picks nested loops that are quadratic at 1.5 M persons."""
+    for table in tables:
+        conn.exec_driver_sql(f"ANALYZE {table}")
+
+
 def has_feed(conn: Connection, feed_id: str) -> bool:
     """A feed's staging table exists (a county may not deliver every feed)."""
     return bool(
