@@ -322,14 +322,25 @@ def urban_flat(ctx: RuleContext) -> str | None:
     owner = _feed(ctx, "ziran_budongchan", "s.record_key", detail, where)
     if owner is None:
         return None
-    return f"""{owner}
-        UNION
-        SELECT m.household_id, s.record_key, p.person_id, {detail}, 'ziran_budongchan', s.record_key
+    # co-owners by ID, through an indexed temporary table (the master's view has no index on the ID)
+    ctx.conn.execute(
+        text(f"""
+        CREATE TEMP TABLE tmp_co_owner ON COMMIT DROP AS
+        SELECT DISTINCT s.record_key, upper(co.id) AS id_number, {detail} AS detail
         FROM staging.ziran_budongchan_current s
         CROSS JOIN LATERAL regexp_split_to_table(s.id_number_all, '[、,，;；[:space:]]+') AS co(id)
-        JOIN master.person p ON p.id_number = upper(co.id)
-        JOIN master.membership m ON m.person_id = p.person_id
-        WHERE s.change_kind <> 'removed' AND s.id_number_all IS NOT NULL AND length(co.id) = 18 AND {where}"""
+        WHERE s.change_kind <> 'removed' AND s.id_number_all IS NOT NULL AND length(co.id) = 18
+          AND {where}"""),
+        ctx.params,
+    )
+    ctx.conn.exec_driver_sql("CREATE INDEX ON tmp_co_owner (id_number)")
+    analyze(ctx.conn, "tmp_co_owner")
+    return f"""{owner}
+        UNION
+        SELECT m.household_id, c.record_key, p.person_id, c.detail, 'ziran_budongchan', c.record_key
+        FROM tmp_co_owner c
+        JOIN master.person_history p ON p.id_number = c.id_number AND p.retired_version IS NULL
+        JOIN master.membership m ON m.person_id = p.person_id"""
 
 
 @rule("business_owner")

@@ -169,3 +169,81 @@ def test_archive_retention_keeps_each_feeds_newest_delivery(engine, tmp_path):
     assert removed == 2
     assert prune_archive(engine, older_than_days=365, today=dt.date(2021, 7, 1))["deliveries"] == 0
     assert vacuum_analyze(engine)["tables"] > 40
+
+
+def test_a_late_feed_is_stale_and_the_night_goes_on_and_a_rerun_changes_nothing(county, engine, tmp_path):
+    from shouwang.orchestration.chain import run_nightly
+    from shouwang.synth.later import write_later_delivery
+
+    first = run_nightly(engine, county / "landing", reports_dir=tmp_path / "reports")
+    assert first.status == "succeeded" and "gongan_huji" not in first.stale
+    # two days later everything daily arrives except 户籍
+    later = tmp_path / "later"
+    write_later_delivery(county / "landing", later, "20210702", fraction=0.02, seed=11)
+    for f in (later / "gongan").glob("huji_*"):
+        f.unlink()
+    second = run_nightly(engine, later, reports_dir=tmp_path / "reports")
+    assert second.status == "succeeded" and "gongan_huji" in second.stale
+    assert second.stages["master"]["published"] == 2  # went ahead with the last good 户籍
+    with engine.connect() as conn:
+        summary = conn.execute(
+            text("SELECT summary FROM ops.run WHERE run_id = :r"), {"r": second.run_id}
+        ).scalar()
+        before = _snapshot(conn)
+    assert "gongan_huji" in summary["stale"]
+    # the same night again (every file an identical re-delivery): the same master and marts
+    third = run_nightly(engine, later, reports_dir=tmp_path / "reports")
+    assert third.status == "succeeded"
+    assert third.stages["ingest"]["rows_read"] == 0  # identical re-sends are no-ops
+    assert third.stages["marts"]["raised"] == 0
+    with engine.connect() as conn:
+        assert _snapshot(conn) == before
+        last = conn.execute(
+            text("SELECT figures FROM master.publication ORDER BY version DESC LIMIT 1")
+        ).scalar()
+    assert all(v["opened"] == 0 and v["closed"] == 0 for v in last.values())
+
+
+def _snapshot(conn) -> dict:
+    """What a rerun must not change: the current master and the marts (row counts and contents)."""
+    out = {}
+    for name, sql in {
+        "persons": "SELECT md5(string_agg(person_id || row_hash, ',' ORDER BY person_id))"
+        " FROM master.person_history WHERE retired_version IS NULL",
+        "households": "SELECT md5(string_agg(household_id || row_hash, ',' ORDER BY household_id))"
+        " FROM master.household_history WHERE retired_version IS NULL",
+        "profiles": "SELECT count(*) FROM mart.household_profile",
+        "income": "SELECT count(*), sum(annual_amount) FROM mart.income_item",
+        "alerts": "SELECT count(*), md5(string_agg(alert_id || cause_hash || status, ',' ORDER BY alert_id))"
+        " FROM mart.alert",
+    }.items():
+        out[name] = tuple(conn.execute(text(sql)).one())
+    return out
+
+
+def test_marts_killed_mid_way_leave_no_trace_and_a_retry_completes(county, engine, tmp_path, monkeypatch):
+    """A marts run that dies after writing part of its tables (here: the roster step raises) rolls
+    back whole: no duplicate rows, the previous marts stay, the failure is recorded; the retry
+    gives what an undisturbed run gives."""
+    import shouwang.marts.refresh as refresh
+    from shouwang.orchestration.chain import run_nightly
+
+    run_nightly(engine, county / "landing", reports_dir=tmp_path / "reports")
+    with engine.connect() as conn:
+        before = _snapshot(conn)
+
+    def killed(*args, **kwargs):
+        raise ConnectionError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(refresh, "build_roster", killed)
+    with pytest.raises(ConnectionError):
+        refresh.refresh_marts(engine)
+    monkeypatch.undo()
+    with engine.connect() as conn:
+        assert _snapshot(conn) == before
+        statuses = conn.execute(text("SELECT status FROM mart.run ORDER BY run_id")).scalars().all()
+    assert statuses == ["done", "failed"]
+    retried = refresh.refresh_marts(engine)
+    assert retried.figures["lifecycle"]["raised"] == 0 and retried.figures["profiles_written"] == 0
+    with engine.connect() as conn:
+        assert _snapshot(conn) == before
