@@ -62,6 +62,17 @@ def test_full_chain_through_airflow(airflow_db, dagbag, county, db_url, engine, 
     assert version == 1 and households > 100 and profiles == households
     assert marts == ("done", 1) and alerts > 0
     by_kind = {k: (st, stages) for k, st, stages in runs}
+    with engine.connect() as conn:
+        summary = conn.execute(text("SELECT summary FROM ops.run WHERE kind = 'nightly_master'")).scalar_one()
+        rejected = (
+            conn.execute(text("SELECT feed_id FROM raw.delivery WHERE status = 'rejected'")).scalars().all()
+        )
+    # a feed whose only file was rejected has no good delivery: the night went on without it, named stale
+    from shouwang.orchestration.freshness import PERIOD_DAYS
+    from shouwang.registry import load_registry
+
+    due = {f.feed_id for f in load_registry() if PERIOD_DAYS[f.cadence] is not None}
+    assert {f for f in rejected if f in due} <= set(summary["stale"])
     assert by_kind["nightly_master"][0] == "succeeded"
     assert (
         by_kind["nightly_master"][1][0] == "feed_gate"
