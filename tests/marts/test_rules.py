@@ -228,7 +228,8 @@ def test_rule_raises_on_its_record_and_not_on_a_near_miss(marts_db, rule, feed, 
 
 def test_medical_bill_split_across_settlements_adds_up(marts_db):
     """Three settlements of 8,000 out of pocket (24,000 in 12 months) raise medical_burden; two
-    (16,000) do not; a settlement cancelled by its department (a tombstone) no longer counts."""
+    (16,000) do not; a settlement its department cancels (注销 closes its current version) no longer
+    counts."""
     _refresh(marts_db)
     bill = {"visit_type": "住院", "total_cost": 30000, "out_of_pocket": 8000}
     with marts_db.begin() as conn:
@@ -259,7 +260,7 @@ def test_medical_bill_split_across_settlements_adds_up(marts_db):
     # the department cancels one of the three: the remaining 16,000 no longer raise it
     with marts_db.begin() as conn:
         conn.execute(
-            text("UPDATE staging.yibao_jiesuan SET change_kind = 'removed' WHERE record_key = :k"),
+            text("UPDATE staging.yibao_jiesuan SET valid_to = valid_from WHERE record_key = :k"),
             {"k": keys[0]},
         )
     _refresh(marts_db)
@@ -318,7 +319,7 @@ def test_low_income_from_the_survey_and_not_when_income_cannot_be_assessed(marts
             text("SELECT feed_id, record_key FROM mart.income_item WHERE household_id = :h"), {"h": hh}
         ).all():
             conn.execute(
-                text(f"UPDATE staging.{feed_id} SET change_kind = 'removed' WHERE record_key = :k"),
+                text(f"UPDATE staging.{feed_id} SET valid_to = valid_from WHERE record_key = :k"),
                 {"k": key},
             )
         jiance = (
@@ -456,7 +457,7 @@ def test_a_school_age_child_on_no_roll_is_flagged_not_alerted(marts_db):
     with marts_db.begin() as conn:
         hh, child = _member_household(conn, CHILD, "true", "child_dropout")
         conn.execute(
-            text("""UPDATE staging.jiaoyu_xueji s SET change_kind = 'removed' FROM linkage.crosswalk x
+            text("""UPDATE staging.jiaoyu_xueji s SET valid_to = s.valid_from FROM linkage.crosswalk x
                     WHERE x.feed_id = 'jiaoyu_xueji' AND x.record_key = s.record_key AND x.person_id = :p"""),
             {"p": child},
         )
