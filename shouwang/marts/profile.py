@@ -174,7 +174,7 @@ def build_profile(
         + (" UNION ALL ".join(employment) if employment else "SELECT NULL::text AS person_id WHERE false")
         + ") e"
     )
-    # people registered (乡村振兴 roster) or assisted (民政 roster, or the master's assistance type)
+    # people registered (乡村振兴 roster) or assisted (民政 roster, the master's assistance type, or paid it)
     rosters = [
         r for r in (_records(conn, "xiangcun_jiance", "TRUE"), _records(conn, "minzheng_jiuzhu", "TRUE")) if r
     ]
@@ -184,6 +184,8 @@ def build_profile(
             [
                 *(f"SELECT person_id FROM ({r}) q" for r in rosters),
                 "SELECT person_id FROM master.person WHERE assistance_type IS NOT NULL",
+                # paid 低保 / 特困 / 临时救助 through the card: assisted, whatever the rosters say
+                "SELECT person_id FROM mart.income_item WHERE component = 'assistance'",
             ]
         )
         + ") a"
