@@ -1,0 +1,115 @@
+"""The api_v1 SQL interface: what the reader and privileged roles can and cannot do, the masks, the
+keyed ID hash and the append-only audit trail, against real PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import exc, text
+
+ID_MASK = re.compile(r"^\d{6}\*{8}[\dX]{4}$")
+PHONE_MASK = re.compile(r"^\d{3}\*{4}\d{4}$")  # mobiles and 0377 landlines alike
+
+
+def _as(engine, role: str, sql: str, params: dict | None = None):
+    with engine.begin() as conn:
+        conn.execute(text(f"SET LOCAL ROLE {role}"))
+        return conn.execute(text(sql), params or {}).all()
+
+
+def test_reader_sees_masked_values_and_nothing_else(marts_db):
+    from shouwang.marts import refresh_marts
+
+    refresh_marts(marts_db)
+    rows = _as(
+        marts_db,
+        "shouwang_reader",
+        "SELECT id_number_masked, phone_masked, has_disability FROM api_v1.person"
+        " WHERE id_number_masked IS NOT NULL AND length(id_number_masked) = 18",
+    )
+    assert rows and all(ID_MASK.match(r.id_number_masked) for r in rows)
+    phones = [r.phone_masked for r in rows if r.phone_masked]
+    assert phones and all(PHONE_MASK.match(p) for p in phones)
+    assert _as(marts_db, "shouwang_reader", "SELECT api_v1.mask_id('411328199001011234')")[0][0] == (
+        "411328********1234"
+    )
+    assert _as(marts_db, "shouwang_reader", "SELECT api_v1.mask_phone('13812345678')")[0][0] == "138****5678"
+    for view in ("household", "membership", "alert", "indicator"):
+        assert _as(marts_db, "shouwang_reader", f"SELECT count(*) FROM api_v1.{view}")[0][0] > 0, view
+    # no raw ID numbers, no other schema, no key, no writes
+    for sql in (
+        "SELECT id_number FROM master.person LIMIT 1",
+        "SELECT id_number FROM staging.gongan_huji LIMIT 1",
+        "SELECT key FROM audit.hash_key",
+        "SELECT * FROM api_v1_full.person LIMIT 1",
+        "SELECT audit.id_hash('411328199001011234')",
+        "UPDATE api_v1.household SET members = 0",
+        "DELETE FROM api_v1.alert",
+        "INSERT INTO mart.alert_history (alert_id, to_status, event, actor) VALUES (1, 'new', 'x', 'x')",
+        "INSERT INTO audit.lookup (target, result_count) VALUES ('x', 0)",
+    ):
+        with pytest.raises(exc.ProgrammingError, match="permission denied|InsufficientPrivilege"):
+            _as(marts_db, "shouwang_reader", sql)
+
+
+def test_privileged_reads_full_values_and_every_read_is_audited(marts_db):
+    rows = _as(
+        marts_db,
+        "shouwang_privileged",
+        "SELECT id_number FROM api_v1_full.person WHERE id_number IS NOT NULL",
+    )
+    assert rows and all(len(r.id_number) == 18 for r in rows[:100])
+    with marts_db.connect() as conn:
+        (audit,) = conn.execute(text("SELECT db_role, target, result_count FROM audit.lookup")).all()
+        persons = conn.execute(text("SELECT count(*) FROM master.person")).scalar_one()
+    assert audit.target == "api_v1_full.person" and audit.result_count == persons
+    with pytest.raises(exc.ProgrammingError, match="permission denied"):
+        _as(marts_db, "shouwang_privileged", "UPDATE api_v1.household SET members = 0")
+
+
+def test_lookup_by_id_number_is_answered_masked_and_logged_by_keyed_hash(marts_db):
+    with marts_db.connect() as conn:
+        person_id, id_number = conn.execute(
+            text(
+                "SELECT person_id, id_number FROM master.person WHERE length(id_number) = 18"
+                " ORDER BY person_id LIMIT 1"
+            )
+        ).one()
+    spaced = " " + id_number[:6] + " " + id_number[6:].lower() + " "  # as typed: spaces, a lower-case x
+    rows = _as(
+        marts_db,
+        "shouwang_reader",
+        "SELECT person_id, id_number_masked"
+        " FROM api_v1.person_by_id_number(:i, 'township-app', 'door visit')",
+        {"i": spaced},
+    )
+    assert rows == [(person_id, id_number[:6] + "********" + id_number[-4:])]
+    assert (
+        _as(marts_db, "shouwang_reader", "SELECT count(*) FROM api_v1.person_by_id_number('000', 'a', 'b')")[
+            0
+        ][0]
+        == 0
+    )
+    with marts_db.connect() as conn:
+        logged = conn.execute(
+            text("SELECT client, purpose, subject_hash, result_count FROM audit.lookup ORDER BY lookup_id")
+        ).all()
+        again = conn.execute(text("SELECT audit.id_hash(:i)"), {"i": id_number}).scalar_one()
+    assert [(r.client, r.purpose, r.result_count) for r in logged] == [
+        ("township-app", "door visit", 1),
+        ("a", "b", 0),
+    ]
+    assert re.fullmatch(r"[0-9a-f]{64}", logged[0].subject_hash) and logged[0].subject_hash == again
+    assert id_number not in str(logged)
+
+
+def test_audit_rows_cannot_be_changed_or_deleted(marts_db):
+    _as(marts_db, "shouwang_reader", "SELECT * FROM api_v1.person_by_id_number('x', 'a', 'b')")
+    for role in ("shouwang_reader", "shouwang_privileged"):
+        for sql in ("UPDATE audit.lookup SET client = 'z'", "DELETE FROM audit.lookup"):
+            with pytest.raises(exc.ProgrammingError, match="permission denied"):
+                _as(marts_db, role, sql)
+    with pytest.raises(exc.DBAPIError, match="cannot be changed or deleted"):
+        with marts_db.begin() as conn:  # not even the owner
+            conn.execute(text("DELETE FROM audit.lookup"))
