@@ -566,6 +566,27 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The HTTP API (docs/serving.md) with uvicorn; access logs carry paths, never ID numbers."""
+    import uvicorn
+
+    from shouwang.db import get_engine
+    from shouwang.serving.app import create_app
+
+    uvicorn.run(create_app(get_engine()), host=args.host, port=args.port, workers=1)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from shouwang.db import get_engine
+    from shouwang.serving.tokens import create_token
+
+    token = create_token(get_engine(), args.client, args.role, args.township)
+    console.print(f"token for {args.client} ({args.role}); shown once, keep it secret:")
+    print(token)
+    return 0
+
+
 def cmd_alert(args: argparse.Namespace) -> int:
     from shouwang.db import get_engine
     from shouwang.marts import FeedbackError, record_feedback
@@ -790,6 +811,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="business date, YYYY-MM-DD (default: newest extract date)")
     p.add_argument("--workers", type=int, default=None)
     p.set_defaults(func=cmd_nightly)
+
+    p = sub.add_parser("serve", help="the HTTP API over the published master (uvicorn)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("token", help="API tokens")
+    tsub = p.add_subparsers(dest="token_command", required=True)
+    t = tsub.add_parser("create", help="a token bound to a client, a role and townships (shown once)")
+    t.add_argument("--client", required=True)
+    t.add_argument("--role", choices=["reader", "privileged"], default="reader")
+    t.add_argument("--township", action="append", help="township code it may see (repeatable; none: all)")
+    t.set_defaults(func=cmd_token)
 
     p = sub.add_parser("status", help="last runs with stage timings, publish, marts, failures, late feeds")
     p.add_argument("--limit", type=int, default=5)

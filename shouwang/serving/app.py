@@ -1,0 +1,240 @@
+"""The HTTP API over the published master (FastAPI; `shouwang serve` runs it with uvicorn).
+
+Every request carries a bearer token bound to a client, a role (reader: masked values; privileged:
+full values) and the townships it may see. A household outside them is answered 404, the same as
+one that does not exist, so existence does not leak. ID numbers travel in request bodies, never in
+URLs (which end up in access logs). Every lookup of person data writes an `audit.lookup` row with a
+keyed hash of what was looked up. Reads come from the `api_v1` views; the app never logs values.
+"""
+
+import os
+import threading
+import time
+from typing import Annotated, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine, text
+
+from shouwang.serving.tokens import Principal, principal_for
+
+HOUSEHOLD_ID = r"^[A-Za-z0-9_-]{1,40}$"
+TOWNSHIP_CODE = r"^\d{9}$"
+
+
+class PersonLookup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id_number: str = Field(min_length=15, max_length=24, pattern=r"^[0-9xX\s]+$")
+    purpose: str = Field(min_length=2, max_length=100)
+
+
+class Feedback(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["pushed", "verified", "assisted", "resolved"]
+    by: str = Field(min_length=1, max_length=60)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class _RateLimiter:
+    """A token bucket per client: `rate` requests per second, bursts up to `burst`."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate, self.burst = rate, burst
+        self._state: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, client: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._state.get(client, (float(self.burst), now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens < 1:
+                self._state[client] = (tokens, now)
+                return False
+            self._state[client] = (tokens - 1, now)
+            return True
+
+
+def create_app(engine: Engine, rate: float | None = None, burst: int | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Shouwang master household API",
+        version="1",
+        description="Households, persons (masked for readers), monitored rosters, alerts and feedback.",
+    )
+    limiter = _RateLimiter(
+        rate if rate is not None else float(os.environ.get("SHOUWANG_API_RATE", "200")),
+        burst if burst is not None else int(os.environ.get("SHOUWANG_API_BURST", "400")),
+    )
+
+    def principal(request: Request) -> Principal:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPException(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+        who = principal_for(engine, token.strip())
+        if who is None:
+            raise HTTPException(401, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
+        if not limiter.allow(who.client):
+            raise HTTPException(429, "too many requests", headers={"Retry-After": "1"})
+        return who
+
+    Who = Annotated[Principal, Depends(principal)]
+
+    def audit(conn, who: Principal, target: str, subject: str | None, count: int, purpose: str | None = None):
+        conn.execute(
+            text("""INSERT INTO audit.lookup (client, purpose, target, subject_hash, result_count)
+                    VALUES (:c, :p, :t, audit.id_hash(:s), :n)"""),
+            {"c": who.client, "p": purpose, "t": target, "s": subject, "n": count},
+        )
+
+    def household_or_404(conn, who: Principal, household_id: str):
+        row = (
+            conn.execute(text("SELECT * FROM api_v1.household WHERE household_id = :h"), {"h": household_id})
+            .mappings()
+            .one_or_none()
+        )
+        if row is None or not who.may_see(row["township_code"]):
+            raise HTTPException(404, "no such household")
+        return row
+
+    @app.get("/v1/households/{household_id}")
+    def household(who: Who, household_id: Annotated[str, Path(pattern=HOUSEHOLD_ID)]) -> dict:
+        """A household with its members (masked for readers) and its indicator flags."""
+        with engine.begin() as conn:
+            row = household_or_404(conn, who, household_id)
+            members = _members(conn, who, household_id)
+            flags = (
+                conn.execute(
+                    text("SELECT * FROM api_v1.indicator WHERE household_id = :h"), {"h": household_id}
+                )
+                .mappings()
+                .one_or_none()
+            )
+            audit(conn, who, "household", household_id, len(members))
+        return {**_plain(row), "members": members, "indicators": _plain(flags) if flags else None}
+
+    @app.post("/v1/persons/lookup")
+    def person_lookup(who: Who, body: PersonLookup) -> dict:
+        """A person by ID number (in the body, never the URL): exact match on the normalised number."""
+        normalised = "".join(body.id_number.split()).upper()
+        with engine.begin() as conn:
+            rows = conn.execute(
+                text("""SELECT p.person_id, v.township_code AS household_township FROM master.person p
+                        LEFT JOIN master.membership m USING (person_id)
+                        LEFT JOIN master.household v ON v.household_id = m.household_id
+                        WHERE p.id_number = :i"""),
+                {"i": normalised},
+            ).all()
+            visible = [r.person_id for r in rows if who.may_see(r.household_township)]
+            persons = [_person(conn, who, pid) for pid in visible]
+            audit(conn, who, "person_lookup", normalised, len(persons), body.purpose)
+        if not persons:
+            raise HTTPException(404, "no such person")
+        return {"persons": persons}
+
+    @app.get("/v1/townships/{township_code}/roster")
+    def roster(
+        who: Who,
+        township_code: Annotated[str, Path(pattern=TOWNSHIP_CODE)],
+        village_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+        size: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> dict:
+        """The township's (or a village's) monitored households and candidates, a page at a time."""
+        if not who.may_see(township_code):
+            raise HTTPException(403, "this token may not read that township")
+        with engine.begin() as conn:
+            params = {"t": township_code, "v": village_code, "n": size, "o": (page - 1) * size}
+            where = "township_code = :t AND (CAST(:v AS text) IS NULL OR village_code = :v)"
+            total = conn.execute(text(f"SELECT count(*) FROM mart.roster WHERE {where}"), params).scalar_one()
+            rows = (
+                conn.execute(
+                    text(f"""SELECT household_id, roster_status, village_code, monitoring_category,
+                                risk_types,
+                                identified_on, risk_eliminated, open_risk_alerts, open_signals, alert_types
+                         FROM mart.roster WHERE {where} ORDER BY household_id LIMIT :n OFFSET :o"""),
+                    params,
+                )
+                .mappings()
+                .all()
+            )
+            audit(conn, who, "roster", township_code, len(rows))
+        return {"page": page, "size": size, "total": total, "items": [_plain(r) for r in rows]}
+
+    @app.get("/v1/households/{household_id}/alerts")
+    def household_alerts(who: Who, household_id: Annotated[str, Path(pattern=HOUSEHOLD_ID)]) -> dict:
+        """The household's open alerts and signals."""
+        with engine.begin() as conn:
+            household_or_404(conn, who, household_id)
+            rows = (
+                conn.execute(
+                    text("SELECT * FROM api_v1.alert WHERE household_id = :h ORDER BY alert_id"),
+                    {"h": household_id},
+                )
+                .mappings()
+                .all()
+            )
+            audit(conn, who, "alerts", household_id, len(rows))
+        return {"household_id": household_id, "alerts": [_plain(r) for r in rows]}
+
+    @app.post("/v1/alerts/{alert_id}/feedback")
+    def alert_feedback(who: Who, alert_id: Annotated[int, Path(ge=1, le=2**62)], body: Feedback) -> dict:
+        """Township feedback: move an alert forward (pushed, verified, assisted, resolved)."""
+        from shouwang.marts.lifecycle import FeedbackError, record_feedback
+
+        with engine.begin() as conn:
+            row = conn.execute(
+                text("SELECT household_id, township_code FROM mart.alert WHERE alert_id = :a"),
+                {"a": alert_id},
+            ).one_or_none()
+            if row is None or not who.may_see(row.township_code):
+                raise HTTPException(404, "no such alert")
+            try:
+                before, after = record_feedback(
+                    conn, alert_id, body.status, f"{who.client}:{body.by}", body.note
+                )
+            except FeedbackError as exc:
+                raise HTTPException(409, str(exc)) from exc
+            audit(conn, who, "alert_feedback", row.household_id, 1)
+        return {"alert_id": alert_id, "from": before, "to": after}
+
+    return app
+
+
+def _plain(row) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in dict(row).items()}
+
+
+def _members(conn, who: Principal, household_id: str) -> list[dict]:
+    ids = (
+        conn.execute(
+            text(
+                "SELECT person_id FROM api_v1.membership WHERE household_id = :h"
+                " ORDER BY is_head DESC, person_id"
+            ),
+            {"h": household_id},
+        )
+        .scalars()
+        .all()
+    )
+    return [_person(conn, who, pid) for pid in ids]
+
+
+def _person(conn, who: Principal, person_id: str) -> dict:
+    if who.role == "privileged":
+        row = (
+            conn.execute(
+                text("""SELECT v.*, p.id_number, p.phone, p.disability_category, p.disability_grade
+                    FROM api_v1.person v JOIN master.person p USING (person_id) WHERE v.person_id = :p"""),
+                {"p": person_id},
+            )
+            .mappings()
+            .one()
+        )
+    else:
+        row = (
+            conn.execute(text("SELECT * FROM api_v1.person WHERE person_id = :p"), {"p": person_id})
+            .mappings()
+            .one()
+        )
+    return _plain(row)
