@@ -25,7 +25,15 @@ def test_compose_has_airflow_3_services_and_the_warehouse():
         "airflow-worker",
         "airflow-triggerer",
         "warehouse",
+        "api",
     } <= services
+
+
+def test_compose_api_service_runs_the_cli_serve_command():
+    api = _compose()["services"]["api"]
+    assert "shouwang serve" in " ".join(api["command"]) and "--host 0.0.0.0" in " ".join(api["command"])
+    assert api["ports"] == ["8000:8000"]
+    assert api["depends_on"]["warehouse"]["condition"] == "service_healthy"
 
 
 def test_compose_environment_matches_what_the_code_reads():
