@@ -115,14 +115,15 @@ def create_app(engine: Engine, rate: float | None = None, burst: int | None = No
 
     @app.post("/v1/persons/lookup")
     def person_lookup(who: Who, body: PersonLookup) -> dict:
-        """A person by ID number (in the body, never the URL): exact match on the normalised number."""
+        """A person by ID number (in the body, never the URL): exact match on the normalised number,
+        found through its keyed hash (`master.person_key`), never by comparing the value itself."""
         normalised = "".join(body.id_number.split()).upper()
         with engine.begin() as conn:
             rows = conn.execute(
-                text("""SELECT p.person_id, v.township_code AS household_township FROM master.person p
+                text("""SELECT k.person_id, v.township_code AS household_township FROM master.person_key k
                         LEFT JOIN master.membership m USING (person_id)
                         LEFT JOIN master.household v ON v.household_id = m.household_id
-                        WHERE p.id_number = :i"""),
+                        WHERE k.id_hash = audit.id_hash(:i)"""),
                 {"i": normalised},
             ).all()
             visible = [r.person_id for r in rows if who.may_see(r.household_township)]

@@ -42,6 +42,8 @@ def test_reader_sees_masked_values_and_nothing_else(marts_db):
         "SELECT id_number FROM master.person LIMIT 1",
         "SELECT id_number FROM staging.gongan_huji LIMIT 1",
         "SELECT key FROM audit.hash_key",
+        "SELECT id_hash FROM master.person_key LIMIT 1",
+        "SELECT audit.rebuild_person_key()",
         "SELECT * FROM api_v1_full.person LIMIT 1",
         "SELECT audit.id_hash('411328199001011234')",
         "UPDATE api_v1.household SET members = 0",
@@ -113,3 +115,56 @@ def test_audit_rows_cannot_be_changed_or_deleted(marts_db):
     with pytest.raises(exc.DBAPIError, match="cannot be changed or deleted"):
         with marts_db.begin() as conn:  # not even the owner
             conn.execute(text("DELETE FROM audit.lookup"))
+
+
+def test_id_keys_follow_the_current_master_and_hold_no_id_number(marts_db):
+    """Publish keeps one keyed hash per current person with an ID number; a person whose number
+    changes in a later publication is found by the new number only."""
+    with marts_db.begin() as conn:
+        q = conn.exec_driver_sql
+        current = q("SELECT count(*) FROM master.person WHERE id_number IS NOT NULL").scalar_one()
+        assert current > 0
+        assert q("SELECT count(*) FROM master.person_key").scalar_one() == current
+        assert (
+            q("""SELECT count(*) FROM master.person_key k JOIN master.person p USING (person_id)
+                    WHERE k.id_hash = audit.id_hash(p.id_number)""").scalar_one()
+            == current
+        )
+        assert (
+            q(
+                "SELECT count(*) FROM master.person_key k JOIN master.person p ON p.id_number = k.id_hash"
+            ).scalar_one()
+            == 0
+        )
+        person_id, old = q(
+            "SELECT person_id, id_number FROM master.person WHERE length(id_number) = 18"
+            " ORDER BY person_id LIMIT 1"
+        ).one()
+        new = "110101199003077777"
+        # a later publication (version v) retires the person's row and opens one with another number
+        v = q("SELECT max(published_version) + 1 FROM master.person_history").scalar_one()
+        q(
+            """UPDATE master.person_history SET retired_version = %(v)s
+             WHERE person_id = %(p)s AND retired_version IS NULL""",
+            {"p": person_id, "v": v},
+        )
+        q(
+            """CREATE TEMP TABLE reopened AS SELECT * FROM master.person_history
+             WHERE person_id = %(p)s AND retired_version = %(v)s""",
+            {"p": person_id, "v": v},
+        )
+        q(
+            "UPDATE reopened SET id_number = %(n)s, published_version = %(v)s, retired_version = NULL",
+            {"n": new, "v": v},
+        )
+        q("INSERT INTO master.person_history SELECT * FROM reopened")
+        assert q("SELECT audit.sync_person_key(%(v)s)", {"v": v}).scalar_one() == 1
+        assert q("SELECT count(*) FROM master.person_key").scalar_one() == current
+    for number, found in ((old, 0), (new, 1)):
+        rows = _as(
+            marts_db,
+            "shouwang_reader",
+            "SELECT person_id FROM api_v1.person_by_id_number(:i, 'township-app', 'door visit')",
+            {"i": number},
+        )
+        assert [r.person_id for r in rows] == [person_id] * found
