@@ -195,7 +195,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     console.print("[bold]3/3[/bold] summary")
     demo_summary(engine, first_delivery, truth, home)
-    return 0 if code == 0 else 3
+    from shouwang.orchestration.log_scan import KnownValues, log_files, scan_logs
+
+    scan = scan_logs(log_files(home), KnownValues.from_warehouse(engine))
+    _print_log_scan(scan)
+    return 0 if code == 0 and scan.clean else 3
 
 
 def generate_county_for_demo(households: int, seed: int, out: Path, truth: Path):
@@ -587,6 +591,33 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scan_logs(args: argparse.Namespace) -> int:
+    """Personal data in log files (ID numbers, phones, names of people in the warehouse): 1 if any."""
+    from shouwang.config import load_settings
+    from shouwang.orchestration.log_scan import KnownValues, log_files, scan_logs
+
+    paths = [Path(p) for p in args.paths] or log_files(load_settings().home)
+    if args.no_database:
+        known = KnownValues()
+    else:
+        from shouwang.db import get_engine
+
+        known = KnownValues.from_warehouse(get_engine())
+    result = scan_logs(paths, known)
+    _print_log_scan(result)
+    return 0 if result.clean else 1
+
+
+def _print_log_scan(result) -> None:
+    colour = "green" if result.clean else "red"
+    console.print(
+        f"     log scan: {result.files} files, {result.lines:,} lines,"
+        f" [{colour}]{len(result.findings)} with personal data[/{colour}]"
+    )
+    for f in result.findings[:20]:
+        console.print(f"       {f.path}:{f.line}: {f.kind}")
+
+
 def cmd_alert(args: argparse.Namespace) -> int:
     from shouwang.db import get_engine
     from shouwang.marts import FeedbackError, record_feedback
@@ -824,6 +855,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--role", choices=["reader", "privileged"], default="reader")
     t.add_argument("--township", action="append", help="township code it may see (repeatable; none: all)")
     t.set_defaults(func=cmd_token)
+
+    p = sub.add_parser(
+        "scan-logs", help="look for ID numbers, phones and names in log files (default: $SHOUWANG_HOME's)"
+    )
+    p.add_argument("paths", nargs="*", help="files or folders (default: the logs under $SHOUWANG_HOME)")
+    p.add_argument("--no-database", action="store_true", help="patterns only, no names from the warehouse")
+    p.set_defaults(func=cmd_scan_logs)
 
     p = sub.add_parser("status", help="last runs with stage timings, publish, marts, failures, late feeds")
     p.add_argument("--limit", type=int, default=5)

@@ -30,10 +30,27 @@ def airflow_env(home: Path) -> dict[str, str]:
 
 
 def run_chain(home: Path, extra_env: dict[str, str] | None = None) -> int:
-    """Run the chain in a child process; its exit code (0: every DAG run succeeded)."""
-    home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, **airflow_env(home), **(extra_env or {})}
-    return subprocess.run([sys.executable, "-m", "shouwang.orchestration.local_airflow"], env=env).returncode
+    """Run the chain in a child process; its exit code (0: every DAG run succeeded).
+
+    What the child prints is shown and also kept in `home/logs/chain.log` (the demo scans it with
+    the other logs for personal data)."""
+    (home / "logs").mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **airflow_env(home), **(extra_env or {}), "PYTHONUNBUFFERED": "1"}
+    with (
+        open(home / "logs" / "chain.log", "a", encoding="utf-8") as log,
+        subprocess.Popen(
+            [sys.executable, "-m", "shouwang.orchestration.local_airflow"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        ) as child,
+    ):
+        for line in child.stdout:
+            sys.stdout.write(line)
+            log.write(line)
+        return child.wait()
 
 
 def _main() -> int:

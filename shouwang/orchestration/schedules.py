@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 TIMEZONE = "Asia/Shanghai"
 
+
 def _on_failure(context) -> None:
     """Every failed task: recorded in ops.task_failure, notified where configured (notify.py)."""
     from shouwang.orchestration.notify import task_failed
