@@ -59,7 +59,7 @@ def _sample_numbers(engine, n: int, seed: int) -> list[str]:
         )
         taken = set(known)
     numbers = list(known[: int(n * 0.9)])
-    while len(numbers) < n:
+    while len(numbers) < len(known[: int(n * 0.9)]) / 0.9:
         born = f"{rng.randint(1940, 2015)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
         first17 = f"411328{born}9{rng.randint(0, 99):02d}"
         number = first17 + check_digit(first17)
@@ -87,25 +87,34 @@ async def _load(
             + f"Authorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
             + body
         )
-        if idle:
-            reader, writer = idle.pop()
-        else:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            opened += 1
-        try:
-            writer.write(request)
-            await writer.drain()
-            status_line = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            await reader.readexactly(length)
-            status = int(status_line.split()[1])
-        except (OSError, asyncio.IncompleteReadError, IndexError, ValueError):
+        status = None
+        for attempt in range(2):  # a kept-alive connection the server has closed meanwhile: one retry
+            reused = bool(idle) and attempt == 0
+            if reused:
+                reader, writer = idle.pop()
+            else:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                opened += 1
+            try:
+                writer.write(request)
+                await writer.drain()
+                status_line = await reader.readline()
+                if not status_line:
+                    raise ConnectionResetError("closed by the server")
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode("latin-1").partition(":")
+                    if name.lower() == "content-length":
+                        length = int(value)
+                await reader.readexactly(length)
+                status = int(status_line.split()[1])
+                break
+            except (OSError, asyncio.IncompleteReadError, IndexError, ValueError):
+                writer.close()
+                if not reused:
+                    break
+        if status is None:
             errors += 1
-            writer.close()
             return
         done = time.perf_counter()
         idle.append((reader, writer))
@@ -154,9 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second")
     parser.add_argument("--seconds", type=float, default=60.0, help="measured seconds (after the warm-up)")
     parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--url", help="another published warehouse (default: the linkage benchmark's)")
     args = parser.parse_args(argv)
     name = f"shouwang_bench_link_{args.households}_{args.seed}"
-    url = make_url(admin_url()).set(database=name).render_as_string(hide_password=False)
+    url = args.url or make_url(admin_url()).set(database=name).render_as_string(hide_password=False)
     os.environ["SHOUWANG_HOME"] = tempfile.mkdtemp(prefix="shouwang_serving_bench_")
     from shouwang.db import get_engine
     from shouwang.db.migrate import upgrade
@@ -166,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     upgrade(engine)
     with engine.connect() as conn:
         persons = conn.exec_driver_sql("SELECT count(*) FROM master.person_key").scalar_one()
+        households = conn.exec_driver_sql("SELECT count(*) FROM master.household").scalar_one()
     if persons == 0:
         print("no published master: run benchmarks.link_benchmark and benchmarks.publish_benchmark first")
         return 2
@@ -206,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         server.terminate()
         server.wait(timeout=30)
     out = {
-        "households": args.households,
+        "master_households": households,
         "master_persons_with_id": persons,
         "rate": args.rate,
         "seconds": args.seconds,
