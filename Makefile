@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup demo test lint bench-ingest bench-link bench-publish bench-marts clean
+.PHONY: setup demo test lint bench-ingest bench-link bench-publish bench-marts bench-serving clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ bench-publish: setup   ## feed gate, golden records, master gate and publish on 
 
 bench-marts: setup     ## marts refresh and alert quality on the published 450k county (after bench-publish)
 	$(BIN)/python -m benchmarks.marts_benchmark
+
+bench-serving: setup  ## ID-number lookups through the HTTP API at 200 req/s on the published 450k county (after bench-publish)
+	$(BIN)/python -m benchmarks.serving_benchmark
 
 clean:
 	rm -rf var .pytest_cache

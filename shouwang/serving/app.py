@@ -20,19 +20,21 @@ from shouwang.serving.tokens import Principal, principal_for
 
 HOUSEHOLD_ID = r"^[A-Za-z0-9_-]{1,40}$"
 TOWNSHIP_CODE = r"^\d{9}$"
+NO_CONTROL = r"^[^\x00-\x1f\x7f]+$"  # PostgreSQL text holds no NUL; names and purposes no line breaks
+NO_NUL = r"^[^\x00]*$"
 
 
 class PersonLookup(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id_number: str = Field(min_length=15, max_length=24, pattern=r"^[0-9xX\s]+$")
-    purpose: str = Field(min_length=2, max_length=100)
+    purpose: str = Field(min_length=2, max_length=100, pattern=NO_CONTROL)
 
 
 class Feedback(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: Literal["pushed", "verified", "assisted", "resolved"]
-    by: str = Field(min_length=1, max_length=60)
-    note: str | None = Field(default=None, max_length=500)
+    by: str = Field(min_length=1, max_length=60, pattern=NO_CONTROL)
+    note: str | None = Field(default=None, max_length=500, pattern=NO_NUL)
 
 
 class _RateLimiter:
@@ -55,6 +57,33 @@ class _RateLimiter:
             return True
 
 
+TOKEN_CACHE_SECONDS = 30.0
+
+
+class _PrincipalCache:
+    """Known tokens for a few seconds (a revoked token stops working within that time); unknown
+    tokens are looked up every time, so a new token works at once."""
+
+    def __init__(self, engine: Engine, seconds: float):
+        self.engine, self.seconds = engine, seconds
+        self._known: dict[str, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._known.get(token)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        who = principal_for(self.engine, token)
+        with self._lock:
+            if who is None:
+                self._known.pop(token, None)
+            elif self.seconds > 0:
+                self._known[token] = (who, now + self.seconds)
+        return who
+
+
 def create_app(engine: Engine, rate: float | None = None, burst: int | None = None) -> FastAPI:
     app = FastAPI(
         title="Shouwang master household API",
@@ -66,12 +95,16 @@ def create_app(engine: Engine, rate: float | None = None, burst: int | None = No
         burst if burst is not None else int(os.environ.get("SHOUWANG_API_BURST", "400")),
     )
 
+    known = _PrincipalCache(
+        engine, float(os.environ.get("SHOUWANG_API_TOKEN_CACHE_SECONDS", str(TOKEN_CACHE_SECONDS)))
+    )
+
     def principal(request: Request) -> Principal:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise HTTPException(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
-        who = principal_for(engine, token.strip())
+        who = known.get(token.strip())
         if who is None:
             raise HTTPException(401, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
         if not limiter.allow(who.client):
@@ -85,6 +118,13 @@ def create_app(engine: Engine, rate: float | None = None, burst: int | None = No
             text("""INSERT INTO audit.lookup (client, purpose, target, subject_hash, result_count)
                     VALUES (:c, :p, :t, audit.id_hash(:s), :n)"""),
             {"c": who.client, "p": purpose, "t": target, "s": subject, "n": count},
+        )
+
+    def audit_hashed(conn, who: Principal, target: str, subject_hash: str, count: int, purpose: str | None):
+        conn.execute(
+            text("""INSERT INTO audit.lookup (client, purpose, target, subject_hash, result_count)
+                    VALUES (:c, :p, :t, :h, :n)"""),
+            {"c": who.client, "p": purpose, "t": target, "h": subject_hash, "n": count},
         )
 
     def household_or_404(conn, who: Principal, household_id: str):
@@ -118,17 +158,31 @@ def create_app(engine: Engine, rate: float | None = None, burst: int | None = No
         """A person by ID number (in the body, never the URL): exact match on the normalised number,
         found through its keyed hash (`master.person_key`), never by comparing the value itself."""
         normalised = "".join(body.id_number.split()).upper()
+        full, join = "", ""
+        if who.role == "privileged":
+            full = ", p.id_number, p.phone, p.disability_category, p.disability_grade"
+            join = "JOIN master.person p ON p.person_id = k.person_id"
         with engine.begin() as conn:
-            rows = conn.execute(
-                text("""SELECT k.person_id, v.township_code AS household_township FROM master.person_key k
-                        LEFT JOIN master.membership m USING (person_id)
-                        LEFT JOIN master.household v ON v.household_id = m.household_id
-                        WHERE k.id_hash = audit.id_hash(:i)"""),
-                {"i": normalised},
-            ).all()
-            visible = [r.person_id for r in rows if who.may_see(r.household_township)]
-            persons = [_person(conn, who, pid) for pid in visible]
-            audit(conn, who, "person_lookup", normalised, len(persons), body.purpose)
+            subject = conn.execute(text("SELECT audit.id_hash(:i)"), {"i": normalised}).scalar_one()
+            rows = (
+                conn.execute(
+                    text(f"""SELECT v.*{full}, h.township_code AS household_township
+                             FROM master.person_key k
+                             JOIN api_v1.person v ON v.person_id = k.person_id
+                             {join}
+                             LEFT JOIN master.household h ON h.household_id = v.household_id
+                             WHERE k.id_hash = :h ORDER BY v.person_id"""),
+                    {"h": subject},
+                )
+                .mappings()
+                .all()
+            )
+            persons = [
+                _plain({k: v for k, v in r.items() if k != "household_township"})
+                for r in rows
+                if who.may_see(r["household_township"])
+            ]
+            audit_hashed(conn, who, "person_lookup", subject, len(persons), body.purpose)
         if not persons:
             raise HTTPException(404, "no such person")
         return {"persons": persons}

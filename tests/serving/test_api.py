@@ -107,6 +107,7 @@ def test_person_lookup_by_id_number_masked_for_readers_full_for_privileged_and_a
         {"id_number": "41132819900101123", "purpose": "x"},  # purpose too short
         {"id_number": "4113281990010112345678901234", "purpose": "door visit"},  # too long
         {"id_number": "' OR 1=1 --", "purpose": "door visit"},  # injection
+        {"id_number": "411328199001011234", "purpose": "door\u0000visit"},  # NUL (found by the fuzz run)
         {"id_number": "411328199001011234", "purpose": "door visit", "extra": 1},  # unknown field
         {"purpose": "door visit"},  # missing
     ],
