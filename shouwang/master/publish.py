@@ -69,16 +69,16 @@ def publish(conn: Connection, gate_run_id: int, as_of: dt.date) -> dict:
         # lineage is not part of a version's identity: an unchanged value keeps the source that set it
         figures[table] = {"opened": opened, "closed": closed}
     # the keyed ID hashes that serve lookups by ID number follow the current persons
-    figures["person_key"] = {"written": q("SELECT audit.sync_person_key(%(v)s)", {"v": version}).scalar_one()}
+    keys = q("SELECT audit.sync_person_key(%(v)s)", {"v": version}).scalar_one()
     q(
         "UPDATE master.publication SET figures = %(f)s WHERE version = %(v)s",
         {"f": json.dumps(figures), "v": version},
     )
-    if any(figures[t]["opened"] or figures[t]["closed"] for t, _ in TABLES):
+    if any(f["opened"] or f["closed"] for f in figures.values()):
         # readers (the marts, other systems) plan their joins on these statistics; a first publish of
         # 1.5 M persons left to autovacuum is estimated at a few thousand rows for a while
         for table in ("person", "household", "membership"):
             q(f"ANALYZE master.{table}_history")
         q("ANALYZE master.person_key")
-    log.info("master version %s published as of %s: %s", version, as_of, figures)
+    log.info("master version %s published as of %s: %s; %s ID keys written", version, as_of, figures, keys)
     return {"version": version, "as_of": as_of.isoformat(), **figures}
