@@ -113,18 +113,20 @@ def create_app(engine: Engine, rate: float | None = None, burst: int | None = No
 
     Who = Annotated[Principal, Depends(principal)]
 
-    def audit(conn, who: Principal, target: str, subject: str | None, count: int, purpose: str | None = None):
+    def audit(
+        conn,
+        who: Principal,
+        target: str,
+        subject: str | None,
+        count: int,
+        purpose: str | None = None,
+        subject_hash: str | None = None,
+    ):
+        """One audit row; what was looked up only as its keyed hash (given, or made here)."""
         conn.execute(
             text("""INSERT INTO audit.lookup (client, purpose, target, subject_hash, result_count)
-                    VALUES (:c, :p, :t, audit.id_hash(:s), :n)"""),
-            {"c": who.client, "p": purpose, "t": target, "s": subject, "n": count},
-        )
-
-    def audit_hashed(conn, who: Principal, target: str, subject_hash: str, count: int, purpose: str | None):
-        conn.execute(
-            text("""INSERT INTO audit.lookup (client, purpose, target, subject_hash, result_count)
-                    VALUES (:c, :p, :t, :h, :n)"""),
-            {"c": who.client, "p": purpose, "t": target, "h": subject_hash, "n": count},
+                    VALUES (:c, :p, :t, coalesce(:h, audit.id_hash(:s)), :n)"""),
+            {"c": who.client, "p": purpose, "t": target, "s": subject, "h": subject_hash, "n": count},
         )
 
     def household_or_404(conn, who: Principal, household_id: str):
@@ -182,7 +184,7 @@ def create_app(engine: Engine, rate: float | None = None, burst: int | None = No
                 for r in rows
                 if who.may_see(r["household_township"])
             ]
-            audit_hashed(conn, who, "person_lookup", subject, len(persons), body.purpose)
+            audit(conn, who, "person_lookup", None, len(persons), body.purpose, subject_hash=subject)
         if not persons:
             raise HTTPException(404, "no such person")
         return {"persons": persons}
