@@ -13,6 +13,8 @@ import time
 from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, text
 
@@ -94,6 +96,14 @@ def create_app(engine: Engine, rate: float | None = None, burst: int | None = No
         rate if rate is not None else float(os.environ.get("SHOUWANG_API_RATE", "200")),
         burst if burst is not None else int(os.environ.get("SHOUWANG_API_BURST", "400")),
     )
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """A 422 names the field and the rule, never echoes the value (it may be an ID number)."""
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
+        ]
+        return JSONResponse(status_code=422, content={"detail": errors})
 
     known = _PrincipalCache(
         engine, float(os.environ.get("SHOUWANG_API_TOKEN_CACHE_SECONDS", str(TOKEN_CACHE_SECONDS)))
