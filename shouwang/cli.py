@@ -572,12 +572,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """The HTTP API (docs/serving.md) with uvicorn; access logs carry paths, never ID numbers."""
+    import os
+
     import uvicorn
 
-    from shouwang.db import get_engine
-    from shouwang.serving.app import create_app
+    from shouwang.db.engine import resolve_database_url
+    from shouwang.serving.app import api_engine, create_app
 
-    uvicorn.run(create_app(get_engine()), host=args.host, port=args.port, workers=1)
+    url = os.environ.get("SHOUWANG_API_DATABASE_URL") or resolve_database_url()
+    engine = api_engine(url, None if args.db_role == "none" else args.db_role)
+    uvicorn.run(create_app(engine), host=args.host, port=args.port, workers=1)
     return 0
 
 
@@ -846,6 +850,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="the HTTP API over the published master (uvicorn)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--db-role",
+        default="shouwang_api",
+        help="database role every connection acts as (least privilege; 'none': the login user's own)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("token", help="API tokens")

@@ -60,6 +60,25 @@ class _RateLimiter:
 
 
 TOKEN_CACHE_SECONDS = 30.0
+API_DB_ROLE = "shouwang_api"
+
+
+def api_engine(url: str, role: str | None = API_DB_ROLE) -> Engine:
+    """An engine whose every connection acts as the API's least-privileged role (V020): the API
+    reads the api views and the current master, writes alert feedback and audit rows, nothing else.
+    The login user must be a member of `role` (or a superuser); None keeps the login user's rights."""
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    if role:
+
+        @event.listens_for(engine, "connect")
+        def _set_role(dbapi_connection, _record) -> None:
+            with dbapi_connection.cursor() as cur:
+                cur.execute(f'SET ROLE "{role}"')
+            dbapi_connection.commit()  # a session setting, kept when later transactions roll back
+
+    return engine
 
 
 class _PrincipalCache:

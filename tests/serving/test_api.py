@@ -9,11 +9,40 @@ from sqlalchemy import text
 
 @pytest.fixture
 def api(marts_db):
+    """The app as `shouwang serve` runs it: every connection acts as the least-privileged API role."""
     from shouwang.marts import refresh_marts
-    from shouwang.serving.app import create_app
+    from shouwang.serving.app import api_engine, create_app
 
     refresh_marts(marts_db)
-    return TestClient(create_app(marts_db, rate=1000, burst=1000), raise_server_exceptions=False)
+    engine = api_engine(marts_db.url.render_as_string(hide_password=False))
+    yield TestClient(create_app(engine, rate=1000, burst=1000), raise_server_exceptions=False)
+    engine.dispose()
+
+
+def test_the_api_role_reads_the_served_tables_and_nothing_else(marts_db):
+    from sqlalchemy import exc
+
+    from shouwang.serving.app import api_engine
+
+    engine = api_engine(marts_db.url.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT current_user")).scalar_one() == "shouwang_api"
+            assert conn.execute(text("SELECT count(*) FROM master.person_key")).scalar_one() > 0
+        for sql in (
+            "SELECT id_number FROM staging.gongan_huji LIMIT 1",
+            "SELECT * FROM linkage.record LIMIT 1",
+            "SELECT key FROM audit.hash_key",
+            "SELECT * FROM master.person_history LIMIT 1",
+            "SELECT * FROM raw.delivery LIMIT 1",
+            "DELETE FROM audit.lookup",
+            "UPDATE master.person_key SET person_id = 'x'",
+            "INSERT INTO audit.api_token (token_hash, client, role) VALUES ('x', 'x', 'privileged')",
+        ):
+            with pytest.raises(exc.ProgrammingError, match="permission denied"), engine.begin() as conn:
+                conn.execute(text(sql))
+    finally:
+        engine.dispose()
 
 
 def _token(engine, role="reader", townships=None, client="township-app"):
@@ -173,9 +202,11 @@ def test_feedback_moves_the_alert_along(api, marts_db):
 
 
 def test_rate_limit(marts_db):
-    from shouwang.serving.app import create_app
+    from shouwang.serving.app import api_engine, create_app
 
-    client = TestClient(create_app(marts_db, rate=0.001, burst=2))
+    client = TestClient(
+        create_app(api_engine(marts_db.url.render_as_string(hide_password=False)), rate=0.001, burst=2)
+    )
     token = _token(marts_db)
     codes = [client.get("/v1/households/H1", headers=token).status_code for _ in range(3)]
     assert codes == [404, 404, 429]
