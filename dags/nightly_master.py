@@ -107,7 +107,9 @@ def nightly_master():
         """Cross-township pass, ids, households and crosswalk (counts in XCom)."""
         from shouwang.orchestration.tasks import finish_linkage, recorded
 
-        runs = {s["run_id"] for s in scored}
+        # by index: iterating Airflow's lazy sequence of mapped results asks for one more than
+        # there are and logs that miss as an error ("XCom not found ... offset=N")
+        runs = {scored[i]["run_id"] for i in range(len(scored))}
         if len(runs) != 1:
             raise RuntimeError(f"the scored blocks belong to linkage runs {sorted(runs)}, not one")
         return recorded(DAG_ID, run_id, "finish_linkage", finish_linkage, runs.pop())
