@@ -168,3 +168,41 @@ def test_id_keys_follow_the_current_master_and_hold_no_id_number(marts_db):
             {"i": number},
         )
         assert [r.person_id for r in rows] == [person_id] * found
+
+
+# The api_v1 contract: other systems code against these names. Changing a list here is a breaking
+# change for them (a new schema api_v2), never an edit of api_v1.
+CONTRACT = {
+    "api_v1.household": "household_id township_code village_code head_person_id members household_type"
+    " monitoring_category risk_types risk_eliminated identified_on as_of_date master_version",
+    "api_v1.person": "person_id household_id name sex birth_date id_number_masked phone_masked township_code"
+    " village_code person_status death_date has_disability enrolment_status assistance_type"
+    " monitoring_category master_version",
+    "api_v1.membership": "person_id household_id relation_to_head is_head",
+    "api_v1.alert": "alert_id household_id alert_type kind severity status detail township_code village_code"
+    " created_run last_seen_run cause_changed",
+    "api_v1.indicator": "household_id township_code village_code members income_known income_basis"
+    " income_assessed_per_capita flag_not_in_school flag_uninsured flag_unsafe_house flag_water_household"
+    " flag_water_village has_severe_disability has_chronic_illness",
+    "api_v1_full.person": "person_id household_id name sex birth_date id_number phone township_code"
+    " village_code person_status death_date disability_category disability_grade enrolment_status"
+    " assistance_type monitoring_category",
+}
+
+
+def test_the_views_keep_their_contract_and_every_column_is_documented(marts_db):
+    with marts_db.connect() as conn:
+        rows = conn.execute(
+            text("""SELECT n.nspname || '.' || c.relname AS view, a.attname AS column,
+                           col_description(c.oid, a.attnum) AS comment, obj_description(c.oid) AS view_comment
+                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                    WHERE n.nspname IN ('api_v1', 'api_v1_full') AND c.relkind = 'v'
+                    ORDER BY 1, a.attnum""")
+        ).all()
+    found: dict[str, list[str]] = {}
+    for r in rows:
+        found.setdefault(r.view, []).append(r.column)
+    assert found == {view: columns.split() for view, columns in CONTRACT.items()}
+    undocumented = [f"{r.view}.{r.column}" for r in rows if not r.comment]
+    assert undocumented == [] and all(r.view_comment for r in rows)
