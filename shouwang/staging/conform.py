@@ -82,6 +82,18 @@ def _series(values: np.ndarray) -> pd.Series:
     return pd.Series(values, dtype=object, copy=False)
 
 
+def _text_series(arrow) -> pd.Series:
+    """Delivered text as a Series over the Arrow data itself (no copy): the standardisers'
+    `factorize` encodes it in Arrow and turns only the distinct values into Python strings."""
+    import pyarrow as pa
+
+    if isinstance(arrow, np.ndarray):
+        return _series(arrow)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    return pd.Series(pd.arrays.ArrowExtensionArray(arrow), copy=False)
+
+
 def _conform_column(
     col: Column,
     arrow,
@@ -114,8 +126,7 @@ def _conform_column(
         elif bad.any():
             issues.note_parse(f, column_values(arrow), bad)
         return
-    raw = column_values(arrow)
-    s = _series(raw)
+    s = _text_series(arrow)  # the standardisers work per distinct value: no Python string per row
     if t in ("id", "ids"):
         first = std.split_first(s)[0] if t == "ids" else s
         ids = std.standardize_ids(first)
@@ -155,8 +166,8 @@ def _conform_column(
         out[f] = values.to_numpy() if t not in ("year", "int", "bool") else values.array
         failed = failed.to_numpy(dtype=bool)
         _required(col, values.isna().to_numpy(), missing, failed, issues)
-        if not col.required:
-            issues.note_parse(f, raw, failed)
+        if not col.required and failed.any():
+            issues.note_parse(f, column_values(arrow), failed)
     elif t == "phone":
         values, failed = std.standardize_phones(s)
         out[f] = values.to_numpy()
@@ -332,7 +343,7 @@ def _conform_rows(feed: Feed, read: ReadResult, plan: Plan, rows: np.ndarray, ga
     out: dict[str, object] = {"record_key": record_key, "row_hash": plan.row_hash[rows]}
     township_col = next((c for c in feed.columns if c.type == "township"), None)
     if township_col is not None:
-        township_code = gaz.townships(_series(column_values(cols[township_col.source]))).to_numpy()
+        township_code = gaz.townships(_text_series(cols[township_col.source])).to_numpy()
     else:
         township_code = np.full(n, None, dtype=object)
     for col in feed.columns:

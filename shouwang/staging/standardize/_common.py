@@ -37,12 +37,28 @@ def factorize(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
     This is the unit of work for every module: per-string work is done once per distinct value.
     """
-    values = raw.to_numpy(dtype=object, na_value=None)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    uniques = np.asarray(uniques, dtype=object)
+    if isinstance(raw.dtype, pd.ArrowDtype):  # delivered text straight from the reader
+        codes, uniques = _factorize_arrow(raw)
+    else:
+        values = raw.to_numpy(dtype=object, na_value=None)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        uniques = np.asarray(uniques, dtype=object)
     if len(uniques) and pd.api.types.infer_dtype(uniques, skipna=True) != "string":
         uniques = object_array([u if isinstance(u, str) else str(u) for u in uniques])
     return codes, uniques
+
+
+def _factorize_arrow(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Arrow's dictionary encoding (C++): Python strings are made for the distinct values only."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrow = pa.array(raw.array)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    encoded = pc.dictionary_encode(arrow)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    return codes, np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def expand(codes: np.ndarray, per_unique: np.ndarray, fill: object) -> np.ndarray:
