@@ -291,6 +291,7 @@ def _row_hashes(
 ) -> np.ndarray:
     """64-bit hash of each row's delivered values joined into one string (unit separator between,
     NUL for missing), chunk by chunk so that the joined strings never exist for the whole file."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     rows = np.arange(read.n_rows) if rows is None else rows
@@ -302,7 +303,9 @@ def _row_hashes(
         joined = pc.binary_join_element_wise(
             *arrays, "\x1f", null_handling="replace", null_replacement="\x00"
         )
-        strings = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
+        # as UTF-8 bytes: the same hash as of the decoded strings, without decoding and re-encoding
+        binary = pa.large_binary() if pa.types.is_large_string(joined.type) else pa.binary()
+        strings = np.asarray(joined.cast(binary).to_numpy(zero_copy_only=False), dtype=object)
         out[start : start + len(part)] = pd.util.hash_array(strings, categorize=False, **extra)
     return out
 
