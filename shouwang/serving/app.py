@@ -189,10 +189,7 @@ def create_app(engine: Engine, rate: float | None = None, burst: int | None = No
         """A person by ID number (in the body, never the URL): exact match on the normalised number,
         found through its keyed hash (`master.person_key`), never by comparing the value itself."""
         normalised = "".join(body.id_number.split()).upper()
-        full, join = "", ""
-        if who.role == "privileged":
-            full = ", p.id_number, p.phone, p.disability_category, p.disability_grade"
-            join = "JOIN master.person p ON p.person_id = k.person_id"
+        full, join = _person_columns(who)
         with engine.begin() as conn:
             subject = conn.execute(text("SELECT audit.id_hash(:i)"), {"i": normalised}).scalar_one()
             rows = (
@@ -291,36 +288,27 @@ def _plain(row) -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in dict(row).items()}
 
 
+def _person_columns(who: Principal) -> tuple[str, str]:
+    """What a person row adds to the masked view for this token, and the join it needs:
+    full ID number, phone and disability details for the privileged role, nothing for readers."""
+    if who.role == "privileged":
+        return (
+            ", p.id_number, p.phone, p.disability_category, p.disability_grade",
+            "JOIN master.person p ON p.person_id = v.person_id",
+        )
+    return "", ""
+
+
 def _members(conn, who: Principal, household_id: str) -> list[dict]:
-    ids = (
+    full, join = _person_columns(who)
+    rows = (
         conn.execute(
-            text(
-                "SELECT person_id FROM api_v1.membership WHERE household_id = :h"
-                " ORDER BY is_head DESC, person_id"
-            ),
+            text(f"""SELECT v.*{full} FROM api_v1.membership m
+                     JOIN api_v1.person v ON v.person_id = m.person_id {join}
+                     WHERE m.household_id = :h ORDER BY m.is_head DESC, m.person_id"""),
             {"h": household_id},
         )
-        .scalars()
+        .mappings()
         .all()
     )
-    return [_person(conn, who, pid) for pid in ids]
-
-
-def _person(conn, who: Principal, person_id: str) -> dict:
-    if who.role == "privileged":
-        row = (
-            conn.execute(
-                text("""SELECT v.*, p.id_number, p.phone, p.disability_category, p.disability_grade
-                    FROM api_v1.person v JOIN master.person p USING (person_id) WHERE v.person_id = :p"""),
-                {"p": person_id},
-            )
-            .mappings()
-            .one()
-        )
-    else:
-        row = (
-            conn.execute(text("SELECT * FROM api_v1.person WHERE person_id = :p"), {"p": person_id})
-            .mappings()
-            .one()
-        )
-    return _plain(row)
+    return [_plain(r) for r in rows]
