@@ -23,14 +23,26 @@ from shouwang.staging.load import DeliveryReport, load_delivery
 log = logging.getLogger(__name__)
 
 
+_gazetteers: dict[int, object] = {}  # by the content of ref.village, per process
+
+
 def load_gazetteer(engine):
-    """The reference divisions as in the database (the reference file plus villages learnt since)."""
+    """The reference divisions as in the database (the reference file plus villages learnt since).
+
+    The same village list gives the same gazetteer object, so a worker keeps what it has resolved
+    (places, villages) from one feed to the next; a village learnt in between gives a new one."""
     import pandas as pd
 
     from shouwang.staging.standardize import default_gazetteer
 
-    villages = pd.read_sql("SELECT village_code, township_code, village FROM ref.village", engine)
-    return default_gazetteer().with_villages(villages)
+    villages = pd.read_sql(
+        "SELECT village_code, township_code, village FROM ref.village ORDER BY village_code", engine
+    )
+    digest = int(pd.util.hash_pandas_object(villages, index=False).sum())
+    if digest not in _gazetteers:
+        _gazetteers.clear()
+        _gazetteers[digest] = default_gazetteer().with_villages(villages)
+    return _gazetteers[digest]
 
 
 def ingest_feed(database_url: str, archive_dir: str, feed_id: str, paths: list[str]) -> list[dict]:

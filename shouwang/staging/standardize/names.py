@@ -68,7 +68,10 @@ def _name_table() -> dict[int, str | int | None]:
     return table
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def _clean_one(raw: str) -> tuple[str | None, str | None]:
+    """(name, note) of one delivered spelling; remembered per process, since a county's 1.5 M
+    people share some tens of thousands of names and every feed spells them again."""
     s = raw.translate(_name_table())
     notes = []
     if any(c in s for c in _OPEN):
@@ -157,6 +160,12 @@ def name_pinyin(names: pd.Series) -> pd.Series:
 _SEPARATORS = re.compile(r"\s*[、,，;；]\s*")
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _split_one(cell: str) -> tuple[str | None, str | None]:
+    parts = _SEPARATORS.split(cell.strip())
+    return parts[0] or None, "、".join(x for x in parts[1:] if x) or None
+
+
 def split_first(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Split "names"/"ids" cells (周丽平、张斌) into the subject (first) and the others joined by 、.
 
@@ -165,9 +174,9 @@ def split_first(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     codes, uniques = factorize(raw)
     # Positions matter: "、411328..." is a row whose subject has no ID and whose co-owner has
     # one; dropping the empty part would hand the co-owner's ID to the subject.
-    parts = [_SEPARATORS.split(u.strip()) for u in uniques.tolist()]
-    first = object_array([p[0] or None for p in parts])
-    rest = object_array(["、".join(x for x in p[1:] if x) or None for p in parts])
+    parts = [_split_one(u) for u in uniques.tolist()]
+    first = object_array([p[0] for p in parts])
+    rest = object_array([p[1] for p in parts])
     return (
         pd.Series(expand(codes, first, None), index=raw.index, name=raw.name),
         pd.Series(expand(codes, rest, None), index=raw.index, name=raw.name),

@@ -40,6 +40,7 @@ _HOUSE_NUMBER = re.compile(r"([0-9]{1,5})号")
 _CN_NUMERALS = str.maketrans("〇零一二两三四五六七八九", "001223456789")
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 COUNTY_CODE = "411328"
+_UNSEEN = object()
 COUNTY_NAMES = frozenset({"全县", "唐河县", "河南省唐河县", "全县合计", "合计"})
 
 
@@ -106,6 +107,9 @@ class Gazetteer:
                 self._in_township.setdefault((tcode, key), set()).add(vcode)
                 self._county.setdefault(key, set()).add(vcode)
         self._village_max = max(map(len, self._county), default=0)
+        # What was resolved before: every feed repeats the same few thousand places.
+        self._places: dict[str, tuple[str | None, str | None]] = {}
+        self._villages: dict[tuple[str | None, str], str | None] = {}
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -201,6 +205,13 @@ class Gazetteer:
             return next(iter(codes)) if len(codes) == 1 else None
         return None
 
+    def _parse_place(self, place: str) -> tuple[str | None, str | None]:
+        """`_parse_one`, remembered."""
+        found = self._places.get(place)
+        if found is None:
+            found = self._places[place] = self._parse_one(place)
+        return found
+
     def _parse_one(self, raw: str) -> tuple[str | None, str | None]:
         text = _normalise(raw)
         text = text[_COUNTY_PREFIX.match(text).end() :]  # type: ignore[union-attr]
@@ -261,7 +272,11 @@ class Gazetteer:
                 out.append(None)
                 continue
             township = t_uniques[t_idx - 1] if t_idx else None
-            out.append(self._village_one(township, v_uniques[v_idx - 1]))
+            key = (township, v_uniques[v_idx - 1])
+            found = self._villages.get(key, _UNSEEN)
+            if found is _UNSEEN:
+                found = self._villages[key] = self._village_one(*key)
+            out.append(found)
         return pd.Series(object_array(out)[inverse.ravel()], index=raw.index, name=raw.name)
 
     def _village_one(self, township: str | None, raw: str) -> str | None:
@@ -285,20 +300,13 @@ class Gazetteer:
         from free text such as 河南省唐河县源潭镇刘岗村3组, 唐河县东兴街道南许寨村委会8队 or
         唐河县东兴友兰居委会; unknown parts are None."""
         codes, uniques = factorize(raw)
-        # Only the leading township/village matter: drop group and house details (3组, 8队, 12号)
-        # first, so a county's ~100k distinct addresses parse as a few thousand places.
-        places, place_of = (
-            np.unique(
-                np.array([_ADDRESS_DETAIL.sub("", u) for u in uniques.tolist()], dtype=object),
-                return_inverse=True,
-            )
-            if len(uniques)
-            else (np.empty(0, dtype=object), np.empty(0, dtype=np.int64))
-        )
-        parsed = [self._parse_one(u) for u in places.tolist()]
-        townships = object_array([p[0] for p in parsed])[place_of]
-        villages = object_array([p[1] for p in parsed])[place_of]
-        details = object_array([address_detail(u) for u in uniques.tolist()])
+        # Only the leading township/village matter: group and house details (3组, 8队, 12号) are
+        # split off first, so a county's ~50k distinct addresses parse as a few thousand places.
+        split = [_place_and_detail(u) for u in uniques.tolist()]
+        parsed = [self._parse_place(place) for place, _ in split]
+        townships = object_array([p[0] for p in parsed])
+        villages = object_array([p[1] for p in parsed])
+        details = object_array([detail for _, detail in split])
         return pd.DataFrame(
             {
                 "township_code": expand(codes, townships, None),
@@ -307,6 +315,15 @@ class Gazetteer:
             },
             index=raw.index,
         )
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _place_and_detail(address: str) -> tuple[str, str | None]:
+    """The address without its group / house part (the place to parse), and that part as a key.
+
+    Remembered per process: the feeds of one night repeat the same tens of thousands of addresses
+    millions of times, chunk after chunk and feed after feed."""
+    return _ADDRESS_DETAIL.sub("", address), address_detail(address)
 
 
 def _small_number(text: str) -> int | None:
