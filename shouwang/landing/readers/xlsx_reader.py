@@ -9,6 +9,7 @@ become ISO text; Excel serial dates stay numbers and are parsed later.
 from __future__ import annotations
 
 import datetime as dt
+from itertools import zip_longest
 from pathlib import Path
 
 import numpy as np
@@ -87,17 +88,18 @@ def read_xlsx(path: Path, expected: tuple[str, ...]) -> ReadResult:
     body = grid[header_at + 1 :]
     del grid
     n = len(body)
-    columns = [_column_text([row[j] if j < len(row) else None for row in body]) for j in range(width)]
+    # Transposed in C (zip), one tuple per sheet column; a short row reads as empty cells.
+    columns = [_column_text(cells) for cells, _ in zip(zip_longest(*body), range(width), strict=False)]
+    if len(columns) < width:  # header cells beyond the last cell of every row
+        columns += [pa.nulls(n, pa.string()) for _ in range(width - len(columns))]
     del body
     empty = np.ones(n, dtype=bool)  # empty sheet rows: nothing delivered
     for col in columns:
-        empty &= (
-            col.is_null().to_numpy(zero_copy_only=False) if isinstance(col, pa.Array) else np.equal(col, None)
-        )
+        empty &= col.is_null().to_numpy(zero_copy_only=False)
     lines = np.arange(header_at + 2, header_at + 2 + n, dtype=np.int64)
     if empty.any():
         keep = ~empty
-        columns = [c.filter(pa.array(keep)) if isinstance(c, pa.Array) else c[keep] for c in columns]
+        columns = [c.filter(pa.array(keep)) for c in columns]
         lines = lines[keep]
     return ReadResult(
         header=raw_header,
@@ -107,12 +109,13 @@ def read_xlsx(path: Path, expected: tuple[str, ...]) -> ReadResult:
     )
 
 
-def _column_text(values: list):
-    """One sheet column as text: all-text columns go through Arrow (trimmed in C++), mixed ones cell
-    by cell through `excel_cell_text`."""
-    if all(type(v) is str for v in values):
-        trimmed = pc.utf8_trim_whitespace(pa.array(values, type=pa.string()))
-        return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
-    out = np.empty(len(values), dtype=object)
-    out[:] = [excel_cell_text(v) for v in values]
-    return out
+def _column_text(values: tuple):
+    """One sheet column as trimmed text in Arrow (empty -> null). Text cells go to Arrow as they
+    are (trimmed in C++, as on the CSV path); only typed cells are turned into text one by one
+    (`excel_cell_text`), and only in a column that has them."""
+    try:
+        arr = pa.array(values, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        arr = pa.array([v if type(v) is str else excel_cell_text(v) for v in values], type=pa.string())
+    trimmed = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
