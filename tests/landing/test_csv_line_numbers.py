@@ -43,7 +43,6 @@ def test_rows_keep_their_physical_line_numbers(tmp_path, encoding):
     assert checked > 1000
 
 
-
 def test_a_carriage_return_inside_a_line_does_not_shift_the_numbers(tmp_path):
     path = tmp_path / "f.csv"
     # Arrow breaks lines at the lone CR as well, so it sees as many lines as there are line
