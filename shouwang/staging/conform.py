@@ -202,7 +202,7 @@ class Plan:
 
     keep: np.ndarray  # False for exact duplicates of an earlier row (collapsed)
     row_hash: np.ndarray  # int64 content hash per row, change type excluded
-    record_key: np.ndarray  # object
+    record_key: object  # Arrow string array (key parts joined with '+')
     key_missing: np.ndarray
     conflict: np.ndarray  # the key appears again with different content
 
@@ -224,6 +224,8 @@ def analyse(feed: Feed, read: ReadResult) -> Plan:
     Rows are hashed as one joined string each (Arrow joins the columns in C++), so this holds only
     hashes and keys for the whole file, never every value as a Python string.
     """
+    import pyarrow.compute as pc
+
     n = read.n_rows
     ct = feed.change_type_column
     everything = [c.source for c in feed.columns]
@@ -244,21 +246,14 @@ def analyse(feed: Feed, read: ReadResult) -> Plan:
         dup[cand[both.duplicated(keep="first").to_numpy()]] = True
     keep = ~dup
 
-    key_parts = [_full_column(read, k) for k in feed.key]
-    key_missing = np.zeros(n, dtype=bool)
-    for part in key_parts:
-        key_missing |= _isnull(part)
-    if len(key_parts) == 1:
-        record_key = key_parts[0]
-    else:
-        record_key = np.array(
-            ["+".join(str(v or "") for v in values) for values in zip(*key_parts, strict=True)], dtype=object
-        )
+    record_key, key_missing = _record_keys(read, feed.key)
     # Same key twice with different content (exact duplicates aside): ambiguous, quarantine every copy.
+    # Counted on Arrow's dictionary codes: no Python string per key.
     candidates = keep & ~key_missing
-    conflict = (
-        pd.Series(np.where(candidates, record_key, None)).duplicated(keep=False).to_numpy() & candidates
-    )
+    codes = pc.fill_null(pc.dictionary_encode(record_key).indices, -1).to_numpy(zero_copy_only=False)
+    codes = np.where(candidates, codes, -1)
+    counts = np.bincount(codes[codes >= 0], minlength=1)
+    conflict = candidates & (counts[np.maximum(codes, 0)] > 1)
     return Plan(
         keep=keep,
         row_hash=row_hash.view(np.int64),
@@ -268,8 +263,42 @@ def analyse(feed: Feed, read: ReadResult) -> Plan:
     )
 
 
+def _as_arrow(column, n: int):
+    """A read column as one Arrow string array (the Python reading paths give object arrays)."""
+    import pyarrow as pa
+
+    if column is None:
+        return pa.nulls(n, pa.string())
+    if isinstance(column, np.ndarray):
+        return pa.array(column, type=pa.string(), from_pandas=True)
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _record_keys(read: ReadResult, key: tuple[str, ...] | list[str]):
+    """Record keys (parts joined with '+', a missing part as empty) and where a part is missing."""
+    import pyarrow.compute as pc
+
+    parts = [_as_arrow(read.columns.get(k), read.n_rows) for k in key]
+    missing = np.zeros(read.n_rows, dtype=bool)
+    for part in parts:
+        missing |= part.is_null().to_numpy(zero_copy_only=False)
+    if len(parts) == 1:
+        return parts[0], missing
+    joined = pc.binary_join_element_wise(*parts, "+", null_handling="replace", null_replacement="")
+    return joined, missing
+
+
 def _is_arrow(values) -> bool:
     return hasattr(values, "is_null") and not isinstance(values, np.ndarray)
+
+
+def _take(array, rows: np.ndarray):
+    """Rows of an Arrow array (a zero-copy slice where the rows are contiguous)."""
+    import pyarrow as pa
+
+    if len(rows) and int(rows[-1]) - int(rows[0]) + 1 == len(rows):
+        return array.slice(int(rows[0]), len(rows))
+    return array.take(pa.array(rows))
 
 
 def _arrow_rows(read: ReadResult, source: str, rows: np.ndarray):
@@ -334,7 +363,7 @@ def _conform_rows(feed: Feed, read: ReadResult, plan: Plan, rows: np.ndarray, ga
     n = len(rows)
     cols = {c.source: _arrow_rows(read, c.source, rows) for c in feed.columns}
     lines = read.line_numbers[rows]
-    record_key = plan.record_key[rows]
+    record_key = _take(plan.record_key, rows)
     missing = {src: values.is_null().to_numpy(zero_copy_only=False) for src, values in cols.items()}
 
     issues = _Issues(n)
@@ -382,7 +411,7 @@ def _conform_rows(feed: Feed, read: ReadResult, plan: Plan, rows: np.ndarray, ga
     bad_rows = np.flatnonzero(bad)
     raw_bad = {src: column_values(values, bad_rows) for src, values in cols.items()}
     quarantined = _quarantine_frame(
-        raw_bad, lines[bad], record_key[bad], issues.reason[bad], issues.message[bad]
+        raw_bad, lines[bad], column_values(record_key, bad_rows), issues.reason[bad], issues.message[bad]
     )
     return ConformedChunk(staged=staged, quarantined=quarantined)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 
 from shouwang.landing.readers.base import column_values
@@ -51,3 +52,43 @@ def test_a_carriage_return_inside_a_line_does_not_shift_the_numbers(tmp_path):
     read = read_csv(path, "gb18030", ("a", "b"))
     numbered = dict(zip(read.line_numbers.tolist(), column_values(read.columns["a"]).tolist(), strict=True))
     assert numbered == {2: "1", 3: "2", 6: "3"}
+
+
+QUOTED_LINES = [
+    b'1,"x,y"',
+    b'2,"a""b"',
+    b'3,"multi',
+    b'line",z',
+    b'li,ne"',
+    b'4,ab"c',
+    b'"5",w',
+    b'6,"',
+    b"7,v",
+    b'8,"t" ',
+]
+
+
+def test_quoted_files_read_exactly_as_the_python_path_reads_them(tmp_path):
+    """Arrow reads a file with quotes only when every quoted line reads the same with the csv
+    module; whatever path a file takes, values, line numbers and bad lines are those of the
+    Python path."""
+    from shouwang.landing.readers.csv_reader import _header, _read_python
+
+    path = tmp_path / "f.csv"
+    took_arrow = 0
+    for n in range(1, 4):
+        for chosen in itertools.permutations(QUOTED_LINES, n):
+            body = b"\n".join([HEADER, *chosen]) + b"\n"
+            path.write_bytes(body)
+            fast = read_csv(path, "gb18030", ("a", "b"))
+            text = body.decode()
+            slow = _read_python(text, _header(text))
+            assert fast.line_numbers.tolist() == slow.line_numbers.tolist(), body
+            for name in ("a", "b"):
+                got = column_values(fast.columns[name]).tolist()
+                assert got == column_values(slow.columns[name]).tolist(), body
+            assert [(b.line_no, b.reason_code) for b in fast.bad_lines] == [
+                (b.line_no, b.reason_code) for b in slow.bad_lines
+            ], body
+            took_arrow += not isinstance(fast.columns["a"], np.ndarray)
+    assert took_arrow > 50  # files with well-formed quotes do take the Arrow path

@@ -8,13 +8,14 @@ on which path ran: same values, same line numbers, same bad lines.
 
 from __future__ import annotations
 
+import csv
 import io
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shouwang.landing.readers.base import BadLine
+from shouwang.landing.readers.base import BadLine, clean_cell
 
 
 def _line_bounds(data: bytes):
@@ -64,12 +65,49 @@ def _strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 
+def _quoted_lines_agree(body: bytes, rows_physical: np.ndarray, columns: dict, names: list[str]) -> bool:
+    """True when every line holding a quote reads the same with Python's csv module as Arrow read it.
+
+    Only such lines can read differently: a quote opening a value that runs on to the next line
+    (Python joins the lines into one record; Arrow, told that values hold no line breaks, does not),
+    a quote inside a value, a stray quote. Each such line is parsed on its own, with its line
+    break: a value that swallowed the line break means a record spanning lines, so the file goes
+    to the Python path; so does any difference in the values.
+    """
+    arr, starts, ends = _line_bounds(body)
+    quotes = np.flatnonzero(arr == ord('"'))
+    lines = np.unique(np.searchsorted(ends, quotes))  # 0-based physical lines holding a quote
+    lines = lines[lines > 0]  # the header was read by the csv module already
+    if not len(lines):
+        return True
+    at = np.searchsorted(rows_physical, lines + 1)
+    if (at >= len(rows_physical)).any() or (
+        rows_physical[np.minimum(at, len(rows_physical) - 1)] != lines + 1
+    ).any():
+        return False  # a quoted line Arrow did not read as a row (skipped as blank or invalid)
+    taken = pa.array(at)
+    arrow_rows = zip(*(columns[n].take(taken).to_pylist() for n in names), strict=True)
+    for line, arrow_values in zip(lines.tolist(), arrow_rows, strict=True):
+        text = body[starts[line] : min(ends[line] + 1, len(body))].decode("utf-8")
+        try:
+            records = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error:
+            return False
+        if len(records) != 1 or len(records[0]) != len(names):
+            return False
+        if any("\n" in v or "\r" in v for v in records[0]):
+            return False
+        if [clean_cell(v) for v in records[0]] != list(arrow_values):
+            return False
+    return True
+
+
 def read_csv_fast(body: bytes, header: list[str], names: list[str]):
-    """Parse UTF-8 CSV bytes (header line included) without quoting; None when not applicable."""
+    """Parse UTF-8 CSV bytes (header line included) with Arrow; None when the file needs the
+    Python path (records spanning lines, lines Arrow and Python's csv module would read apart)."""
     import pyarrow.csv as pcsv
 
-    if b'"' in body:
-        return None
+    quoted = b'"' in body
     invalid: list[tuple[int, str, int]] = []
     blank: list[int] = []
 
@@ -111,7 +149,11 @@ def read_csv_fast(body: bytes, header: list[str], names: list[str]):
         )
         for num, text, actual in invalid
     ]
+    if quoted and invalid:  # its fields were split at every comma, quotes or not
+        return None
     columns = {n: _strings(table.column(n)) for n in names}
+    if quoted and not _quoted_lines_agree(body, rows_physical, columns, names):
+        return None
     return columns, rows_physical.astype(np.int64), bad
 
 
