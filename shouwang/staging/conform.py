@@ -310,9 +310,7 @@ def _arrow_rows(read: ReadResult, source: str, rows: np.ndarray):
         return pa.nulls(len(rows), pa.string())
     if isinstance(column, np.ndarray):
         return pa.array(column[rows], type=pa.string(), from_pandas=True)
-    if len(rows) and int(rows[-1]) - int(rows[0]) + 1 == len(rows):
-        return column.slice(int(rows[0]), len(rows))
-    return column.take(pa.array(rows))
+    return _take(column, rows)
 
 
 def _row_hashes(
