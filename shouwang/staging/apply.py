@@ -42,11 +42,15 @@ def _arrow_column(values, sql_type: str | None):
     if isinstance(values, pd.Series):
         values = values.array
     if isinstance(values, np.ndarray) and values.dtype == object:
-        if sql_type == "jsonb":
-            values = np.array(
-                [json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v for v in values],
-                dtype=object,
-            )
+        if sql_type == "jsonb":  # mostly empty: serialise only the values that are there
+            present = np.flatnonzero(np.not_equal(values, None))
+            if not len(present):
+                return pa.nulls(len(values), pa.string())
+            text = np.full(len(values), None, dtype=object)
+            text[present] = [
+                json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v for v in values[present]
+            ]
+            values = text
         arr = pa.array(values, type=pa.string(), from_pandas=True)
     else:
         arr = pa.array(values, from_pandas=True)
@@ -224,6 +228,8 @@ def _first_load(
 
     A removal in a first delta has nothing to remove: it is counted as `remove_unknown`.
     """
+    import pyarrow as pa
+
     t = feed.feed_id
     # Building the key index once after the COPY is several times cheaper than maintaining it
     # row by row; the DROP is part of this transaction, so a failure restores it.
@@ -237,7 +243,7 @@ def _first_load(
         n_removes += len(keep) - n
         columns = {c: _rows_where(staged[c], keep) if n < len(keep) else staged[c] for c in cols}
         columns["valid_from"] = np.full(n, delivery_id, dtype=np.int64)
-        columns["change_kind"] = np.full(n, "new", dtype=object)
+        columns["change_kind"] = pa.array(["new"]).take(np.zeros(n, dtype=np.int64))
         copy_columns(conn, f"staging.{t}", columns, types)
     if n_new == 0 and not feed.is_delta:
         raise NoUsableRows(f"no usable row in the first snapshot of {t}")
