@@ -1,7 +1,8 @@
 """Fast reading paths through Apache Arrow's C++ CSV and JSON parsers.
 
-They handle the common case (a clean CSV without quoting, a JSONL file of string values) about ten
-times faster than the Python parsers and with a fraction of the memory. Whenever a file is not that
+They handle the common case (a CSV whose quoted lines, if any, read the same with Python's csv
+module, a JSONL file of string values) about ten times faster than the Python parsers and with a
+fraction of the memory. Whenever a file is not that
 common case they return None and the caller uses the general Python path, so results never depend
 on which path ran: same values, same line numbers, same bad lines.
 """
