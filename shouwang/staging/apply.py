@@ -243,7 +243,7 @@ def _first_load(
         n_removes += len(keep) - n
         columns = {c: _rows_where(staged[c], keep) if n < len(keep) else staged[c] for c in cols}
         columns["valid_from"] = np.full(n, delivery_id, dtype=np.int64)
-        columns["change_kind"] = pa.array(["new"]).take(np.zeros(n, dtype=np.int64))
+        columns["change_kind"] = pa.repeat("new", n)
         copy_columns(conn, f"staging.{t}", columns, types)
     if n_new == 0 and not feed.is_delta:
         raise NoUsableRows(f"no usable row in the first snapshot of {t}")

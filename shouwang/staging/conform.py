@@ -263,22 +263,14 @@ def analyse(feed: Feed, read: ReadResult) -> Plan:
     )
 
 
-def _as_arrow(column, n: int):
-    """A read column as one Arrow string array (the Python reading paths give object arrays)."""
-    import pyarrow as pa
-
-    if column is None:
-        return pa.nulls(n, pa.string())
-    if isinstance(column, np.ndarray):
-        return pa.array(column, type=pa.string(), from_pandas=True)
-    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-
-
 def _record_keys(read: ReadResult, key: tuple[str, ...] | list[str]):
     """Record keys (parts joined with '+', a missing part as empty) and where a part is missing."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    parts = [_as_arrow(read.columns.get(k), read.n_rows) for k in key]
+    everything = np.arange(read.n_rows)
+    parts = [_arrow_rows(read, k, everything) for k in key]
+    parts = [p.combine_chunks() if isinstance(p, pa.ChunkedArray) else p for p in parts]
     missing = np.zeros(read.n_rows, dtype=bool)
     for part in parts:
         missing |= part.is_null().to_numpy(zero_copy_only=False)

@@ -90,7 +90,7 @@ def read_xlsx(path: Path, expected: tuple[str, ...]) -> ReadResult:
     n = len(body)
     # Transposed in C (zip), one tuple per sheet column; a short row reads as empty cells.
     columns = [_column_text(cells) for cells, _ in zip(zip_longest(*body), range(width), strict=False)]
-    if len(columns) < width:  # header cells beyond the last cell of every row
+    if len(columns) < width:  # no row below the header (nothing to transpose)
         columns += [pa.nulls(n, pa.string()) for _ in range(width - len(columns))]
     del body
     empty = np.ones(n, dtype=bool)  # empty sheet rows: nothing delivered
