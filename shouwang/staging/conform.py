@@ -61,7 +61,9 @@ class _Issues:
         return out
 
 
-def _isnull(values: np.ndarray) -> np.ndarray:
+def _isnull(values) -> np.ndarray:
+    if _is_arrow(values):
+        return values.is_null().to_numpy(zero_copy_only=False)
     return pd.isna(values) if values.dtype != object else np.equal(values, None)
 
 
@@ -170,7 +172,7 @@ def _conform_column(
             issues.note_parse(f, column_values(arrow), failed)
     elif t == "phone":
         values, failed = std.standardize_phones(s)
-        out[f] = values.to_numpy()
+        out[f] = pa.array(values.array) if isinstance(values.dtype, pd.ArrowDtype) else values.to_numpy()
         out[f"{f}_raw"] = arrow
         _required(col, _isnull(out[f]), missing, failed.to_numpy(dtype=bool), issues)
     elif t == "township":

@@ -1,6 +1,7 @@
-"""Line numbers of CSV rows, as quarantine and staging report them, must be the physical lines of
-the delivered file however its lines are laid out: the Arrow path counts line breaks instead of
-scanning every byte when it can, and must fall back to the scan whenever a line is empty."""
+"""Line numbers of CSV and JSONL rows, as quarantine and staging report them, must be the physical
+lines of the delivered file however its lines are laid out: the Arrow paths count line breaks
+instead of scanning every byte when they can, and must fall back to the scan whenever a line is
+empty or blank."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import itertools
 import numpy as np
 import pytest
 
+from shouwang.landing.readers.arrow_fast import nonblank_line_numbers
 from shouwang.landing.readers.base import column_values
 from shouwang.landing.readers.csv_reader import read_csv
 
@@ -92,3 +94,21 @@ def test_quoted_files_read_exactly_as_the_python_path_reads_them(tmp_path):
             ], body
             took_arrow += not isinstance(fast.columns["a"], np.ndarray)
     assert took_arrow > 50  # files with well-formed quotes do take the Arrow path
+
+
+PIECES = [b'{"a":"1"}', b"", b" ", b"\t", b"\r", b' {"a":"2"}', b'{"a":"3"}\r', b"\x0c"]
+
+
+def test_nonblank_lines_counted_or_scanned_agree_with_reading_line_by_line():
+    checked = 0
+    for n in range(1, 5):
+        for chosen in itertools.product(PIECES, repeat=n):
+            for end in (b"", b"\n"):
+                data = b"\n".join(chosen) + end
+                lines = data.split(b"\n")
+                if end:
+                    lines = lines[:-1]  # the break ends the last line; nothing follows it
+                expected = [i + 1 for i, line in enumerate(lines) if line.strip(b" \t\r")]
+                assert nonblank_line_numbers(data).tolist() == expected, data
+                checked += 1
+    assert checked > 5000

@@ -47,8 +47,18 @@ def _physical_lines(data: bytes, arrow_lines: int) -> np.ndarray:
     return arrow_csv_line_numbers(data)
 
 
+def _may_have_blank_line(data: bytes) -> bool:
+    """False only when no line can be blank: a blank line is empty or white space only, so it
+    starts the file or follows a line break with one of LF, CR, space, tab. Substring searches
+    (memchr speed) instead of a mask of every byte; a line that merely starts with a space also
+    answers True, which only costs the exact scan."""
+    return data[:1].isspace() or any(p in data for p in (b"\n\n", b"\n\r", b"\n ", b"\n\t"))
+
+
 def nonblank_line_numbers(data: bytes) -> np.ndarray:
     """1-based physical line numbers of the lines that are not blank (spaces, tabs and CR only)."""
+    if data and not _may_have_blank_line(data):
+        return np.arange(1, data.count(b"\n") + (not data.endswith(b"\n")) + 1, dtype=np.int64)
     arr, starts, ends = _line_bounds(data)
     keep = ends > starts
     # Only a line that starts with white space can be blank: look at those few one by one.

@@ -29,7 +29,10 @@ def _looks_utf8(data: bytes) -> bool:
 
 def _complete_lines(data: bytes) -> tuple[bytes, bytes]:
     """The bytes up to the last line break, and the last line after it."""
-    cut = data.rstrip(b"\r\n").rfind(b"\n") + 1
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":  # the trailing line breaks, without copying the file
+        end -= 1
+    cut = data.rfind(b"\n", 0, end) + 1
     return data[:cut], data[cut:]
 
 
@@ -162,7 +165,7 @@ def _read_python(text: str, header: list[str]) -> ReadResult:
 def read_csv(path: Path, encoding: str, expected: tuple[str, ...]) -> ReadResult:
     """Read a CSV delivery; lines with the wrong number of fields are returned as bad lines."""
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():  # (no stripped copy of the whole file)
         raise RejectedFile(FileProblem("empty_file", "file is empty", fatal=True))
     if encoding.lower().startswith("utf-8") and data.startswith(b"\xef\xbb\xbf"):
         # Already UTF-8: Arrow validates it while parsing, so skip the full decode/encode round trip.

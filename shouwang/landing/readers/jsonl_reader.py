@@ -80,7 +80,7 @@ def _read_fast_or_python(text: str, body: bytes, expected: tuple[str, ...]):
 def read_jsonl(path: Path, expected: tuple[str, ...]) -> ReadResult:
     """Read a JSONL delivery; a line that is not a JSON object becomes a bad line."""
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():  # (no stripped copy of the whole file)
         raise RejectedFile(FileProblem("empty_file", "file is empty", fatal=True))
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     fast = read_jsonl_fast(body, expected)  # Arrow validates UTF-8 itself: no decode needed

@@ -60,11 +60,16 @@ def _one(raw: str) -> tuple[str | None, bool]:
 
 
 def standardize_phones(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Normalise phone numbers; returns (digits or None, failed_mask). Empty -> None, not failed."""
+    """Normalise phone numbers; returns (digits or None, failed_mask). Empty -> None, not failed.
+
+    Delivered text in Arrow (the readers' output) gives values in Arrow: the mobiles that are
+    already clean, most of them and nearly all distinct, are recognised and kept by Arrow's regex
+    kernel without a Python string each; only the rest goes through the per-value rules.
+    """
+    if isinstance(raw.dtype, pd.ArrowDtype):
+        return _standardize_arrow(raw)
     codes, uniques = factorize(raw)
-    # Most phones are unique per person and already clean: accept those in one vectorised check,
-    # and send only the rest through the per-value rules.
-    clean = pd.Series(uniques, dtype=object).str.fullmatch(_MOBILE.pattern).fillna(False).to_numpy(dtype=bool)
+    clean = _clean_mobiles(uniques)
     values = uniques.copy()
     failed = np.zeros(len(uniques), dtype=bool)
     rest = np.flatnonzero(~clean)
@@ -75,4 +80,47 @@ def standardize_phones(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     return (
         pd.Series(expand(codes, values, None), index=raw.index, name=raw.name),
         pd.Series(expand(codes, failed, False), index=raw.index, name=raw.name),
+    )
+
+
+def _clean_mobiles(uniques: np.ndarray) -> np.ndarray:
+    """Distinct values that already are an 11-digit mobile in ASCII digits."""
+    if not len(uniques):
+        return np.zeros(0, dtype=bool)
+    import pyarrow as pa
+
+    return _arrow_mobiles(pa.array(uniques, type=pa.string()))
+
+
+def _arrow_mobiles(values) -> np.ndarray:
+    import pyarrow.compute as pc
+
+    matched = pc.match_substring_regex(values, _CLEAN_MOBILE)
+    return pc.fill_null(matched, False).to_numpy(zero_copy_only=False)
+
+
+_CLEAN_MOBILE = "^1[3-9][0-9]{9}$"  # _MOBILE anchored, for Arrow's RE2 (ASCII digits only)
+
+
+def _standardize_arrow(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrow = pa.array(raw.array)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    rest = np.flatnonzero(~_arrow_mobiles(arrow) & ~arrow.is_null().to_numpy(zero_copy_only=False))
+    failed = np.zeros(len(arrow), dtype=bool)
+    values = arrow
+    if len(rest):
+        subset = pd.Series(arrow.take(pa.array(rest)).to_numpy(zero_copy_only=False), dtype=object)
+        sub_values, sub_failed = standardize_phones(subset)
+        mask = np.zeros(len(arrow), dtype=bool)
+        mask[rest] = True
+        replacement = pa.array(sub_values.to_numpy(), type=pa.string(), from_pandas=True)
+        values = pc.replace_with_mask(arrow, pa.array(mask), replacement)
+        failed[rest] = sub_failed.to_numpy(dtype=bool)
+    return (
+        pd.Series(pd.arrays.ArrowExtensionArray(values), index=raw.index, name=raw.name, copy=False),
+        pd.Series(failed, index=raw.index, name=raw.name),
     )
