@@ -61,6 +61,17 @@ class _Issues:
         return out
 
 
+def _both_and_differ(a, b) -> np.ndarray:
+    """Rows where both text columns (numpy objects or Arrow) have a value and the values differ."""
+    if not (_is_arrow(a) or _is_arrow(b)):
+        return ~_isnull(a) & ~_isnull(b) & (a != b)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    a, b = (v if _is_arrow(v) else pa.array(v, type=pa.string(), from_pandas=True) for v in (a, b))
+    return pc.fill_null(pc.not_equal(a, b), False).to_numpy(zero_copy_only=False)
+
+
 def _isnull(values) -> np.ndarray:
     if _is_arrow(values):
         return values.is_null().to_numpy(zero_copy_only=False)
@@ -82,6 +93,16 @@ def _required(
 
 def _series(values: np.ndarray) -> pd.Series:
     return pd.Series(values, dtype=object, copy=False)
+
+
+def _values(series: pd.Series):
+    """A standardiser's result column as staged: its Arrow data when it has some (no Python
+    object per row), else its numpy values."""
+    import pyarrow as pa
+
+    if isinstance(series.dtype, pd.ArrowDtype):
+        return pa.array(series.array)
+    return series.to_numpy()
 
 
 def _text_series(arrow) -> pd.Series:
@@ -132,11 +153,11 @@ def _conform_column(
     if t in ("id", "ids"):
         first = std.split_first(s)[0] if t == "ids" else s
         ids = std.standardize_ids(first)
-        out[f] = ids["id_number"].to_numpy()
+        out[f] = _values(ids["id_number"])
         out[f"{f}_raw"] = first.to_numpy() if t == "ids" else arrow
-        out[f"{f}_status"] = ids["id_status"].to_numpy()
+        out[f"{f}_status"] = _values(ids["id_status"])
         if f == "id_number":
-            out["id_sex"] = ids["id_sex"].to_numpy()
+            out["id_sex"] = _values(ids["id_sex"])
             out["id_birth_date"] = ids["id_birth_date"].to_numpy()
         if t == "ids":
             out[f"{f}_all"] = arrow
@@ -172,7 +193,7 @@ def _conform_column(
             issues.note_parse(f, column_values(arrow), failed)
     elif t == "phone":
         values, failed = std.standardize_phones(s)
-        out[f] = pa.array(values.array) if isinstance(values.dtype, pd.ArrowDtype) else values.to_numpy()
+        out[f] = _values(values)
         out[f"{f}_raw"] = arrow
         _required(col, _isnull(out[f]), missing, failed.to_numpy(dtype=bool), issues)
     elif t == "township":
@@ -383,8 +404,7 @@ def _conform_rows(feed: Feed, read: ReadResult, plan: Plan, rows: np.ndarray, ga
 
     # Cross-check the given sex and birth date with those encoded in a valid ID number.
     if "id_sex" in out and "sex" in out:
-        given, derived = out["sex"], out["id_sex"]
-        out["sex_conflict"] = ~_isnull(given) & ~_isnull(derived) & (given != derived)
+        out["sex_conflict"] = _both_and_differ(out["sex"], out["id_sex"])
     if "id_birth_date" in out and "birth_date" in out:
         given, derived = out["birth_date"], out["id_birth_date"]
         out["birth_date_conflict"] = ~pd.isna(given) & ~pd.isna(derived) & (given != derived)

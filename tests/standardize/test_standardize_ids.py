@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from shouwang.staging.standardize import ID_STATUSES, check_digit, is_valid_id, standardize_ids
@@ -227,3 +228,39 @@ def test_100k_rows_match_row_by_row_expectations():
     odd = out.loc[has, "id_number"].str[16].astype(int) % 2 == 1
     assert (out.loc[has, "id_sex"] == np.where(odd, "M", "F")).all()
     assert out.loc[~has, "id_sex"].isna().all()
+    assert_same_from_arrow(raw, out)
+
+
+def assert_same_from_arrow(raw: pd.Series, expected: pd.DataFrame) -> None:
+    """The readers deliver text in Arrow: that path must give exactly what object input gives."""
+    arrow = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(raw.tolist(), type=pa.string())))
+    got = standardize_ids(arrow)
+    assert list(got.columns) == list(expected.columns)
+    for column in expected.columns:
+        a = [None if pd.isna(v) else v for v in got[column].tolist()]
+        b = [None if pd.isna(v) else v for v in expected[column].tolist()]
+        assert a == b, column
+
+
+def test_arrow_text_gives_the_same_results_for_every_kind_of_value():
+    raw = pd.Series(
+        [
+            "411328900101123",  # 15 digits (converted), before a dirty 18 in the list ...
+            "4113 2819 9001 0112 3X",  # ... so that rewritten values are not in position order
+            VALID,
+            "411328196207225060",  # bad check digit (kept)
+            "４１１３２８１９６２０７２２５０６１",
+            None,
+            "4.11328E+17",
+            "411328199002300000",  # impossible date
+            "豫交运管许可宛字411328161803",  # 18 characters, more bytes
+            "无",
+            "410101050101001",  # another 15-digit one
+            "'411328196207225061",
+            VALID,  # repeated
+            "4113281990010112345",
+            "41132819900101123x",
+        ],
+        dtype=object,
+    )
+    assert_same_from_arrow(raw, standardize_ids(raw))

@@ -111,33 +111,104 @@ def standardize_ids(raw: pd.Series) -> pd.DataFrame:
     """Normalise resident IDs; returns id_number, id_status, id_sex, id_birth_date (same index).
 
     id_number is kept for valid, converted_15 and bad_checksum (linkage uses near-misses);
-    sex and birth date are decoded for those three statuses only.
+    sex and birth date are decoded for those three statuses only. Delivered text in Arrow (the
+    readers' output) gives id_number, id_status and id_sex in Arrow: the IDs that are already
+    clean, most of them and nearly all distinct, never become Python strings.
     """
+    if isinstance(raw.dtype, pd.ArrowDtype):
+        return _standardize_arrow(raw)
     codes, uniques = factorize(raw)
-    n = len(uniques)
-    status = np.full(n, _MALFORMED, dtype=np.int8)
-    sex = np.full(n, 2, dtype=np.int8)
-    born = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    number = np.full(n, None, dtype=object)
-
-    # Fast path, fully vectorised: values that already are 18 ASCII digits(+X).
-    lengths = np.fromiter(map(len, uniques), dtype=np.int64, count=n)
+    lengths = np.fromiter(map(len, uniques), dtype=np.int64, count=len(uniques))
     cand = np.flatnonzero(lengths == 18)
-    cand_chars = _bytes(uniques[cand], 18)
+    d = _per_distinct(len(uniques), cand, _bytes(uniques[cand], 18), lambda idx: uniques[idx].tolist())
+    number = np.full(len(uniques), None, dtype=object)
+    number[d.as_delivered] = uniques[d.as_delivered]
+    number[d.rewritten] = object_array(d.rewritten_values)
+    return pd.DataFrame(
+        {
+            "id_number": expand(codes, number, None),
+            "id_status": _STATUS_OBJ[expand(codes, d.status, _MISSING)],
+            "id_sex": _SEX_OBJ[expand(codes, d.sex, 2)],
+            "id_birth_date": expand(codes, d.born, np.datetime64("NaT")),
+        },
+        index=raw.index,
+    )
+
+
+def _standardize_arrow(raw: pd.Series) -> pd.DataFrame:
+    """`standardize_ids` on Arrow text: the distinct values' bytes are read from Arrow's buffers."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrow = pa.array(raw.array)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    encoded = pc.dictionary_encode(arrow)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    uniques = encoded.dictionary.cast(pa.large_string())  # 64-bit offsets, whatever the size
+    n = len(uniques)
+    offsets = np.frombuffer(uniques.buffers()[1], dtype=np.int64)[uniques.offset : uniques.offset + n + 1]
+    data = np.frombuffer(uniques.buffers()[2], dtype=np.uint8) if n else np.zeros(0, dtype=np.uint8)
+    cand = np.flatnonzero(np.diff(offsets) == 18)  # 18 bytes: the only ones that can be clean
+    chars = data[offsets[cand][:, None] + np.arange(18)] if len(cand) else np.zeros((0, 18), np.uint8)
+    d = _per_distinct(n, cand, chars, lambda idx: uniques.take(pa.array(idx)).to_pylist())
+    replace = np.zeros(n, dtype=bool)
+    replace[d.rewritten] = True
+    number = pc.replace_with_mask(
+        uniques, pa.array(replace), pa.array(d.rewritten_values, type=pa.large_string())
+    )
+    kept = pa.array(d.as_delivered | replace)
+    number = pc.if_else(kept, number, pa.scalar(None, pa.large_string())).cast(pa.string())
+    rows = pa.array(codes, mask=codes < 0)  # a missing value takes null
+
+    def column(values) -> pd.Series:
+        return pd.Series(pd.arrays.ArrowExtensionArray(values), index=raw.index, copy=False)
+
+    return pd.DataFrame(
+        {
+            "id_number": column(number.take(rows)),
+            "id_status": column(pa.array(ID_STATUSES).take(pa.array(expand(codes, d.status, _MISSING)))),
+            "id_sex": column(pa.array(["F", "M", None]).take(pa.array(expand(codes, d.sex, 2)))),
+            "id_birth_date": expand(codes, d.born, np.datetime64("NaT")),
+        },
+        index=raw.index,
+    )
+
+
+class _Distinct:
+    """Per distinct value: status and decoded sex / birth date, and the ID number to keep: the
+    value as delivered (`as_delivered`) or a rewritten one (`rewritten`: ascending positions, and
+    their values in the same order)."""
+
+    def __init__(self, n: int):
+        self.status = np.full(n, _MALFORMED, dtype=np.int8)
+        self.sex = np.full(n, 2, dtype=np.int8)
+        self.born = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+        self.as_delivered = np.zeros(n, dtype=bool)
+        self.rewritten = np.zeros(0, dtype=np.int64)
+        self.rewritten_values: list[str] = []
+
+
+def _per_distinct(n: int, cand: np.ndarray, cand_chars: np.ndarray, strings) -> _Distinct:
+    """Classify n distinct values. `cand`: those 18 characters (or bytes) long, `cand_chars` their
+    (k, 18) bytes; `strings(positions)` gives other values as Python strings (the dirty ones only)."""
+    d = _Distinct(n)
+    # Fast path, fully vectorised: values that already are 18 ASCII digits(+X).
     clean = _is_id18(cand_chars)
     idx18 = [cand[clean]]
     chars18 = [cand_chars[clean]]
-    number[cand[clean]] = uniques[cand[clean]]
+    d.as_delivered[cand[clean]] = True
 
     # Slow path, per distinct dirty value: spaces, full-width digits, quotes, x, 15 digits, junk.
     is_dirty = np.ones(n, dtype=bool)
     is_dirty[cand[clean]] = False
+    dirty = np.flatnonzero(is_dirty)
     dirty18: list[int] = []
     norm18: list[str] = []
     idx15: list[int] = []
     norm15: list[str] = []
-    for i in np.flatnonzero(is_dirty).tolist():
-        v = _normalise(uniques[i])
+    for i, value in zip(dirty.tolist(), strings(dirty) if len(dirty) else [], strict=True):
+        v = _normalise(value)
         if _RE_18.fullmatch(v):
             dirty18.append(i)
             norm18.append(v)
@@ -145,13 +216,14 @@ def standardize_ids(raw: pd.Series) -> pd.DataFrame:
             idx15.append(i)
             norm15.append(v)
         elif not v or v.lower() in NULL_TOKENS:
-            status[i] = _MISSING
+            d.status[i] = _MISSING
         elif _RE_EXCEL.fullmatch(v):
-            status[i] = _EXCEL
+            d.status[i] = _EXCEL
+    rewritten: dict[int, str] = {}
     if dirty18:
         idx18.append(np.array(dirty18, dtype=np.int64))
         chars18.append(_bytes(norm18, 18))
-        number[dirty18] = object_array(norm18)
+        rewritten.update(zip(dirty18, norm18, strict=True))
 
     i18 = np.concatenate(idx18)
     chars = np.concatenate(chars18)
@@ -160,10 +232,12 @@ def standardize_ids(raw: pd.Series) -> pd.DataFrame:
     zeros = (chars[:, 15] == 48) & (chars[:, 16] == 48) & (chars[:, 17] == 48)
     st = np.select([~date_ok, ok_sum, zeros], [_MALFORMED, _VALID, _EXCEL], _BADSUM).astype(np.int8)
     keep = (st == _VALID) | (st == _BADSUM)
-    status[i18] = st
-    number[i18[~keep]] = None
-    sex[i18[keep]] = (chars[keep, 16] - 48) % 2
-    born[i18[keep]] = b18[keep]
+    d.status[i18] = st
+    d.as_delivered[i18[~keep]] = False
+    for i in i18[~keep].tolist():
+        rewritten.pop(i, None)
+    d.sex[i18[keep]] = (chars[keep, 16] - 48) % 2
+    d.born[i18[keep]] = b18[keep]
 
     if idx15:
         i15 = np.array(idx15, dtype=np.int64)
@@ -173,18 +247,13 @@ def standardize_ids(raw: pd.Series) -> pd.DataFrame:
         chars = np.concatenate([first17, _checks(first17)[:, None]], axis=1)
         b15, date_ok = _decode(chars)
         ok = i15[date_ok]
-        status[ok] = _CONV15
-        number[ok] = object_array(chars[date_ok].copy().view("S18").ravel().astype(str).tolist())
-        sex[ok] = (chars[date_ok, 16] - 48) % 2
-        born[ok] = b15[date_ok]
-
-    row_status = expand(codes, status, _MISSING)
-    return pd.DataFrame(
-        {
-            "id_number": expand(codes, number, None),
-            "id_status": _STATUS_OBJ[row_status],
-            "id_sex": _SEX_OBJ[expand(codes, sex, 2)],
-            "id_birth_date": expand(codes, born, np.datetime64("NaT")),
-        },
-        index=raw.index,
-    )
+        d.status[ok] = _CONV15
+        rewritten.update(
+            zip(ok.tolist(), chars[date_ok].copy().view("S18").ravel().astype(str).tolist(), strict=True)
+        )
+        d.sex[ok] = (chars[date_ok, 16] - 48) % 2
+        d.born[ok] = b15[date_ok]
+    order = sorted(rewritten)  # ascending positions, as a mask would consume them
+    d.rewritten = np.array(order, dtype=np.int64)
+    d.rewritten_values = [rewritten[i] for i in order]
+    return d
