@@ -165,9 +165,9 @@ def _conform_column(
     elif t in ("name", "names"):
         first = std.split_first(s)[0] if t == "names" else s
         names = std.standardize_names(first)
-        out[f] = names["name"].to_numpy()
+        out[f] = _values(names["name"])
         out[f"{f}_raw"] = first.to_numpy() if t == "names" else arrow
-        out[f"{f}_note"] = names["name_note"].to_numpy()
+        out[f"{f}_note"] = _values(names["name_note"])
         if t == "names":
             out[f"{f}_all"] = arrow
         _required(col, _isnull(out[f]), missing, None, issues)
@@ -208,9 +208,9 @@ def _conform_column(
     elif t == "address":
         parsed = gaz.parse_addresses(s)
         out[f] = arrow
-        out[f"{f}_township_code"] = parsed["township_code"].to_numpy()
-        out[f"{f}_village_code"] = parsed["village_code"].to_numpy()
-        out[f"{f}_detail"] = parsed["detail"].to_numpy()
+        out[f"{f}_township_code"] = _values(parsed["township_code"])
+        out[f"{f}_village_code"] = _values(parsed["village_code"])
+        out[f"{f}_detail"] = _values(parsed["detail"])
         _required(col, missing, missing, None, issues)
     else:  # pragma: no cover - registry validation forbids this
         raise ValueError(t)

@@ -69,6 +69,17 @@ def expand(codes: np.ndarray, per_unique: np.ndarray, fill: object) -> np.ndarra
     return values[codes]
 
 
+def expand_text(raw: pd.Series, codes: np.ndarray, per_unique: np.ndarray):
+    """`expand` of per-unique text (str or None; missing input -> None), in Arrow when the input
+    text was Arrow: the rows are taken in C++ and staged without a Python object per row."""
+    if not isinstance(raw.dtype, pd.ArrowDtype):
+        return expand(codes, per_unique, None)
+    import pyarrow as pa
+
+    values = pa.array(per_unique, type=pa.string())
+    return pd.arrays.ArrowExtensionArray(values.take(pa.array(codes, mask=codes < 0)))
+
+
 def object_array(values: list[object] | np.ndarray) -> np.ndarray:
     """1-d object array that never gets broadcast into 2-d (lists of strings stay strings)."""
     out = np.empty(len(values), dtype=object)

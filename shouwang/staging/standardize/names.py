@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from ._common import FULLWIDTH, WHITESPACE, expand, factorize, object_array, t2s_table
+from ._common import FULLWIDTH, WHITESPACE, expand, expand_text, factorize, object_array, t2s_table
 
 __all__ = ["STATUS_WORDS", "SURNAME_PINYIN", "name_pinyin", "split_first", "standardize_names"]
 
@@ -98,7 +98,8 @@ def standardize_names(raw: pd.Series) -> pd.DataFrame:
     names = object_array([p[0] for p in pairs])
     notes = object_array([p[1] for p in pairs])
     return pd.DataFrame(
-        {"name": expand(codes, names, None), "name_note": expand(codes, notes, None)}, index=raw.index
+        {"name": expand_text(raw, codes, names), "name_note": expand_text(raw, codes, notes)},
+        index=raw.index,
     )
 
 

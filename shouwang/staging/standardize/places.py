@@ -16,7 +16,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from ._common import DELETE_WHITESPACE, FULLWIDTH, expand, factorize, object_array, t2s_table
+from ._common import DELETE_WHITESPACE, FULLWIDTH, expand, expand_text, factorize, object_array, t2s_table
 
 __all__ = ["Gazetteer", "address_detail", "default_gazetteer"]
 
@@ -309,9 +309,9 @@ class Gazetteer:
         details = object_array([detail for _, detail in split])
         return pd.DataFrame(
             {
-                "township_code": expand(codes, townships, None),
-                "village_code": expand(codes, villages, None),
-                "detail": expand(codes, details, None),
+                "township_code": expand_text(raw, codes, townships),
+                "village_code": expand_text(raw, codes, villages),
+                "detail": expand_text(raw, codes, details),
             },
             index=raw.index,
         )
