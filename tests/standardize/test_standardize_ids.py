@@ -260,7 +260,11 @@ def test_arrow_text_gives_the_same_results_for_every_kind_of_value():
             VALID,  # repeated
             "4113281990010112345",
             "41132819900101123x",
+            "",
         ],
         dtype=object,
     )
     assert_same_from_arrow(raw, standardize_ids(raw))
+    for edge in ([""], [None], ["", None], []):  # no value bytes at all in Arrow's buffers
+        raw = pd.Series(edge, dtype=object)
+        assert_same_from_arrow(raw, standardize_ids(raw))

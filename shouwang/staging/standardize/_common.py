@@ -48,15 +48,26 @@ def factorize(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, uniques
 
 
-def _factorize_arrow(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Arrow's dictionary encoding (C++): Python strings are made for the distinct values only."""
+def arrow_text(raw: pd.Series):
+    """The Arrow array under a Series of Arrow-backed text (one chunk)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     arrow = pa.array(raw.array)
-    if isinstance(arrow, pa.ChunkedArray):
-        arrow = arrow.combine_chunks()
-    encoded = pc.dictionary_encode(arrow)
+    return arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
+
+
+def take_rows(per_unique, codes: np.ndarray):
+    """Rows of an Arrow array of per-unique values by factorize codes (-1 -> null), in C++."""
+    import pyarrow as pa
+
+    return per_unique.take(pa.array(codes, mask=codes < 0))
+
+
+def _factorize_arrow(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Arrow's dictionary encoding (C++): Python strings are made for the distinct values only."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(arrow_text(raw))
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
     return codes, np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
 
@@ -76,8 +87,7 @@ def expand_text(raw: pd.Series, codes: np.ndarray, per_unique: np.ndarray):
         return expand(codes, per_unique, None)
     import pyarrow as pa
 
-    values = pa.array(per_unique, type=pa.string())
-    return pd.arrays.ArrowExtensionArray(values.take(pa.array(codes, mask=codes < 0)))
+    return pd.arrays.ArrowExtensionArray(take_rows(pa.array(per_unique, type=pa.string()), codes))
 
 
 def object_array(values: list[object] | np.ndarray) -> np.ndarray:

@@ -14,7 +14,17 @@ import re
 import numpy as np
 import pandas as pd
 
-from ._common import DELETE_WHITESPACE, NULL_TOKENS, expand, factorize, object_array, today, valid_ymd
+from ._common import (
+    DELETE_WHITESPACE,
+    NULL_TOKENS,
+    arrow_text,
+    expand,
+    factorize,
+    object_array,
+    take_rows,
+    today,
+    valid_ymd,
+)
 
 __all__ = ["ID_STATUSES", "check_digit", "is_valid_id", "standardize_ids"]
 
@@ -140,15 +150,13 @@ def _standardize_arrow(raw: pd.Series) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arrow = pa.array(raw.array)
-    if isinstance(arrow, pa.ChunkedArray):
-        arrow = arrow.combine_chunks()
-    encoded = pc.dictionary_encode(arrow)
+    encoded = pc.dictionary_encode(arrow_text(raw))
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
     uniques = encoded.dictionary.cast(pa.large_string())  # 64-bit offsets, whatever the size
     n = len(uniques)
     offsets = np.frombuffer(uniques.buffers()[1], dtype=np.int64)[uniques.offset : uniques.offset + n + 1]
-    data = np.frombuffer(uniques.buffers()[2], dtype=np.uint8) if n else np.zeros(0, dtype=np.uint8)
+    buffer = uniques.buffers()[2]  # Arrow may leave it out when no value has a byte
+    data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, dtype=np.uint8)
     cand = np.flatnonzero(np.diff(offsets) == 18)  # 18 bytes: the only ones that can be clean
     chars = data[offsets[cand][:, None] + np.arange(18)] if len(cand) else np.zeros((0, 18), np.uint8)
     d = _per_distinct(n, cand, chars, lambda idx: uniques.take(pa.array(idx)).to_pylist())
@@ -159,14 +167,13 @@ def _standardize_arrow(raw: pd.Series) -> pd.DataFrame:
     )
     kept = pa.array(d.as_delivered | replace)
     number = pc.if_else(kept, number, pa.scalar(None, pa.large_string())).cast(pa.string())
-    rows = pa.array(codes, mask=codes < 0)  # a missing value takes null
 
     def column(values) -> pd.Series:
         return pd.Series(pd.arrays.ArrowExtensionArray(values), index=raw.index, copy=False)
 
     return pd.DataFrame(
         {
-            "id_number": column(number.take(rows)),
+            "id_number": column(take_rows(number, codes)),
             "id_status": column(pa.array(ID_STATUSES).take(pa.array(expand(codes, d.status, _MISSING)))),
             "id_sex": column(pa.array(["F", "M", None]).take(pa.array(expand(codes, d.sex, 2)))),
             "id_birth_date": expand(codes, d.born, np.datetime64("NaT")),

@@ -12,7 +12,15 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 import pandas as pd
 
-from ._common import DELETE_WHITESPACE, FULLWIDTH, NULL_TOKENS, expand, factorize, object_array
+from ._common import (
+    DELETE_WHITESPACE,
+    FULLWIDTH,
+    NULL_TOKENS,
+    arrow_text,
+    expand,
+    factorize,
+    object_array,
+)
 
 __all__ = ["standardize_phones"]
 
@@ -106,9 +114,7 @@ def _standardize_arrow(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arrow = pa.array(raw.array)
-    if isinstance(arrow, pa.ChunkedArray):
-        arrow = arrow.combine_chunks()
+    arrow = arrow_text(raw)
     rest = np.flatnonzero(~_arrow_mobiles(arrow) & ~arrow.is_null().to_numpy(zero_copy_only=False))
     failed = np.zeros(len(arrow), dtype=bool)
     values = arrow
