@@ -124,7 +124,7 @@ def _conform_column(
     out: dict,
     issues: _Issues,
     gaz,
-    township_code: np.ndarray,
+    township_code,
 ) -> None:
     """Standardise one delivered column into its staging columns (see schema.column_expansion).
 
@@ -201,7 +201,7 @@ def _conform_column(
         out[f] = arrow
         _required(col, _isnull(township_code), missing, None, issues)
     elif t == "village":
-        codes = gaz.villages(_series(township_code), s).to_numpy()
+        codes = _values(gaz.villages(_text_series(township_code), s))
         out[f"{f}_code"] = codes
         out[f] = arrow
         _required(col, _isnull(codes), missing, None, issues)
@@ -388,7 +388,7 @@ def _conform_rows(feed: Feed, read: ReadResult, plan: Plan, rows: np.ndarray, ga
     out: dict[str, object] = {"record_key": record_key, "row_hash": plan.row_hash[rows]}
     township_col = next((c for c in feed.columns if c.type == "township"), None)
     if township_col is not None:
-        township_code = gaz.townships(_text_series(cols[township_col.source])).to_numpy()
+        township_code = _values(gaz.townships(_text_series(cols[township_col.source])))
     else:
         township_code = np.full(n, None, dtype=object)
     for col in feed.columns:

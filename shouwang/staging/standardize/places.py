@@ -16,7 +16,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from ._common import DELETE_WHITESPACE, FULLWIDTH, expand, expand_text, factorize, object_array, t2s_table
+from ._common import DELETE_WHITESPACE, FULLWIDTH, expand_text, factorize, object_array, t2s_table
 
 __all__ = ["Gazetteer", "address_detail", "default_gazetteer"]
 
@@ -251,7 +251,7 @@ class Gazetteer:
             if code is None and text:  # 源潭镇刘岗村 in a township cell
                 code = self._township_prefix(text)[0]
             out.append(code)
-        return pd.Series(expand(codes, object_array(out), None), index=raw.index, name=raw.name)
+        return pd.Series(expand_text(raw, codes, object_array(out)), index=raw.index, name=raw.name)
 
     def villages(self, township_codes: pd.Series, raw: pd.Series) -> pd.Series:
         """village_code (or None) for 刘岗村 / 刘岗 / 刘岗村委会 / 刘岗村民委员会 / 刘岗行政村.
@@ -261,7 +261,9 @@ class Gazetteer:
         """
         if len(township_codes) != len(raw):
             raise ValueError("township_codes and raw must have the same length (aligned by position)")
-        t_codes, t_uniques = factorize(pd.Series(township_codes.to_numpy(dtype=object), index=raw.index))
+        if not isinstance(township_codes.dtype, pd.ArrowDtype):  # objects, None or NaN for unknown
+            township_codes = pd.Series(township_codes.to_numpy(dtype=object), index=raw.index)
+        t_codes, t_uniques = factorize(township_codes)
         v_codes, v_uniques = factorize(raw)
         pair = (t_codes.astype(np.int64) + 1) * (len(v_uniques) + 1) + (v_codes.astype(np.int64) + 1)
         pairs, inverse = np.unique(pair, return_inverse=True)
@@ -277,7 +279,9 @@ class Gazetteer:
             if found is _UNSEEN:
                 found = self._villages[key] = self._village_one(*key)
             out.append(found)
-        return pd.Series(object_array(out)[inverse.ravel()], index=raw.index, name=raw.name)
+        return pd.Series(
+            expand_text(raw, inverse.ravel(), object_array(out)), index=raw.index, name=raw.name
+        )
 
     def _village_one(self, township: str | None, raw: str) -> str | None:
         text = _normalise(raw)
