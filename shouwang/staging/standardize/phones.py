@@ -29,6 +29,7 @@ _TABLE.update(DELETE_WHITESPACE)
 _TABLE.update({ord(c): None for c in "-—–‐‑－()（）'\""})
 
 _MOBILE = re.compile(r"1[3-9]\d{9}", re.ASCII)
+_CLEAN_MOBILE = "^1[3-9][0-9]{9}$"  # the same, anchored, for Arrow's RE2 kernel
 # Area code (0 + 2-3 digits, e.g. 0377) followed by a 7-8 digit local number.
 _LANDLINE = re.compile(r"0\d{2,3}[1-9]\d{6,7}", re.ASCII)
 # Country code before a mobile (+86 / 0086 / 86) or a trunk 0 before a mobile (013812345678);
@@ -105,9 +106,6 @@ def _arrow_mobiles(values) -> np.ndarray:
 
     matched = pc.match_substring_regex(values, _CLEAN_MOBILE)
     return pc.fill_null(matched, False).to_numpy(zero_copy_only=False)
-
-
-_CLEAN_MOBILE = "^1[3-9][0-9]{9}$"  # _MOBILE anchored, for Arrow's RE2 (ASCII digits only)
 
 
 def _standardize_arrow(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
