@@ -130,7 +130,11 @@ def _resume(conn: Connection, run_id: int) -> Night:
     figures = {
         k: v
         for k, v in stored.items()
-        if k not in ("seconds", "model", "model_version", "slot_feeds", "head_feeds", "feed_watermarks")
+        if k
+        not in (
+            "seconds", "model", "model_version", "slot_feeds", "head_feeds", "programme_rosters",
+            "feed_watermarks",
+        )
     }
     return Night(
         run_id=run_id,
@@ -140,6 +144,7 @@ def _resume(conn: Connection, run_id: int) -> Night:
         model=model_from_stored(stored["model"]),
         slot_feeds=stored["slot_feeds"],
         heads=stored["head_feeds"],
+        programmes=[(str(t), str(r)) for t, r in stored.get("programme_rosters") or []],
         watermarks=stored["feed_watermarks"],
         profiles=persons.prepare_profiles(persons.load_profiles(conn)),
         unresolved=persons.load_unresolved(conn, only_changed=row.mode == "incremental"),

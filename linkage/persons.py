@@ -116,11 +116,11 @@ ANALYZE linkage.profile;
 
 # Bump when the comparison levels or fields change: the next run then re-links in full and
 # re-estimates the model instead of applying a stored one to levels it does not know.
-MODEL_VERSION = 5
+MODEL_VERSION = 6
 
 _RECORD_COLS = (
     "feed_id, record_key, id_key, id_digits, id_status, name, sex, birth_date, "
-    "township_code, village_code, phone, address_detail, account, born_after, born_before"
+    "township_code, village_code, phone, address_detail, account, born_after, born_before, programme"
 )
 
 
@@ -199,6 +199,20 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
     out["mdseq"] = d.str[10:17].where(ok, None)
     out["yseq"] = (d.str[6:10] + d.str[14:17]).where(ok, None)
     out["township_code"] = _township_filled(out)
+    programme = out["programme"] if "programme" in out else pd.Series(None, index=out.index, dtype=object)
+    out["programme_tag"] = programme_tags(out["feed_id"], programme)
+    return out
+
+
+def programme_tags(feed_ids: pd.Series, values: pd.Series) -> np.ndarray:
+    """`feed:value` of each record's programme field (None without one): the unit whose roster
+    linkage learns (`choose_programmes`), since 低保对象 in a pension and in an insurance feed
+    may point to different rosters."""
+    v = values.astype(object)
+    ok = v.notna().to_numpy()
+    out = np.full(len(v), None, dtype=object)
+    if ok.any():
+        out[ok] = (feed_ids.astype(str)[ok] + ":" + v[ok].astype(str)).to_numpy()
     return out
 
 
@@ -275,6 +289,11 @@ def compare_pairs(
             if slots is not None and right_is_profile and "head" in R
             else np.full(len(li), compare.MISSING, dtype=np.int32)
         ),
+        "programme": (
+            slots.programme_level(L["programme_tag"].to_numpy(), np.asarray(ri))
+            if slots is not None and right_is_profile and "programme_tag" in L
+            else np.full(len(li), compare.MISSING, dtype=np.int32)
+        ),
     }
     return pd.DataFrame(levels)
 
@@ -288,9 +307,11 @@ class FeedSlots:
     record there. Which feeds are like that is read from the data (ID keys are unique in them).
     """
 
-    columns: dict[str, int]
+    columns: dict[str, int]  # one-record-per-person feed -> its column of `counts`
     counts: np.ndarray  # (profiles, feeds) uint8
     head_codes: dict[str, int] = field(default_factory=dict)  # feed -> code of its "head" levels
+    # programme tag (feed:value) -> (code of its "programme" levels, column of its roster's counts)
+    programmes: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def level(self, feed_ids: np.ndarray, profile_pos: np.ndarray, leave_one_out: bool = False) -> np.ndarray:
         """1 the person has no record in this feed yet; 0 it has; -1 the feed allows several."""
@@ -317,6 +338,24 @@ class FeedSlots:
         out[ok] = (2 * code[ok] + head[ok]).astype(np.int32)
         return out
 
+    def programme_level(self, tags: np.ndarray, profile_pos: np.ndarray) -> np.ndarray:
+        """2 x the tag's code, + 1 when the profile has a record in the tag's roster; -1 when the
+        record names no programme, or one whose roster the model did not learn.
+
+        A pension paid for 低保对象 points to the person on 民政's assistance roster; with two
+        people of the same name in one village, membership picks the one who is on it.
+        """
+        out = np.full(len(tags), compare.MISSING, dtype=np.int32)
+        if not self.programmes:
+            return out
+        known = pd.Series(tags, dtype=object).map(self.programmes)
+        ok = known.notna().to_numpy()
+        if ok.any():
+            code, col = np.array(known[ok].tolist(), dtype=np.int64).T
+            member = self.counts[np.asarray(profile_pos)[ok], col] > 0
+            out[ok] = (2 * code + member).astype(np.int32)
+        return out
+
 
 def one_record_feeds(conn: Connection, max_duplicate_share: float = 0.01) -> list[str]:
     """Feeds where ID keys are (nearly) unique: one record per person. Read from the data on a
@@ -336,14 +375,23 @@ def load_feed_slots(
     feeds: list[str] | None = None,
     only_keys: np.ndarray | None = None,
     heads: list[str] | None = None,
+    programmes: list[tuple[str, str]] | None = None,
 ) -> FeedSlots:
-    """Each profile's record count in the one-record-per-person feeds (`slot_feeds`, restricted
-    to `feeds` when given), for every profile or only the `only_keys` an incremental night's
-    candidates are."""
-    unique = [f for f in slot_feeds if feeds is None or f in set(feeds)]
-    columns = {f: i for i, f in enumerate(sorted(unique))}
-    counts = np.zeros((len(profiles), max(len(columns), 1)), dtype=np.uint8)
-    if columns:
+    """Each profile's record count in the one-record-per-person feeds (`slot_feeds`) and in the
+    rosters of the programme tags (`programmes`: [(feed:value, roster feed)], see
+    `choose_programmes`), restricted to the records of `feeds` when given, for every profile or
+    only the `only_keys` an incremental night's candidates are."""
+    wanted = None if feeds is None else set(feeds)
+    unique = [f for f in slot_feeds if wanted is None or f in wanted]
+    tags = [
+        (code, tag, roster)
+        for code, (tag, roster) in enumerate(programmes or [])
+        if wanted is None or tag.split(":", 1)[0] in wanted
+    ]
+    all_columns = {f: i for i, f in enumerate(sorted(set(unique) | {r for _, _, r in tags}))}
+    columns = {f: all_columns[f] for f in unique}
+    counts = np.zeros((len(profiles), max(len(all_columns), 1)), dtype=np.uint8)
+    if all_columns:
         key_filter = ""
         if only_keys is not None:
             conn.exec_driver_sql("DROP TABLE IF EXISTS pg_temp.tmp_slot_keys")
@@ -359,13 +407,19 @@ def load_feed_slots(
             conn,
             "SELECT id_key, feed_id, least(count(*), 255) AS n FROM linkage.record"
             " WHERE id_key IS NOT NULL AND feed_id = ANY(%(f)s)" + key_filter + " GROUP BY 1, 2",
-            {"f": list(columns)},
+            {"f": list(all_columns)},
         )
         pos = pd.Series(np.arange(len(profiles)), index=profiles["id_key"].to_numpy())
         p = pos.reindex(rows["id_key"].to_numpy()).to_numpy()
         ok = ~np.isnan(p)
-        counts[p[ok].astype(np.int64), rows["feed_id"].map(columns).to_numpy()[ok]] = rows["n"].to_numpy()[ok]
-    return FeedSlots(columns, counts, {f: i for i, f in enumerate(heads or [])})
+        col = rows["feed_id"].map(all_columns).to_numpy()
+        counts[p[ok].astype(np.int64), col[ok]] = rows["n"].to_numpy()[ok]
+    return FeedSlots(
+        columns,
+        counts,
+        {f: i for i, f in enumerate(heads or [])},
+        {tag: (code, all_columns[roster]) for code, tag, roster in tags},
+    )
 
 
 def _place(L: pd.DataFrame, R: pd.DataFrame, right_is_profile: bool) -> np.ndarray:
@@ -520,7 +574,20 @@ def train(
         profiles["id_key"].to_numpy()[rand] != sample["id_key"].to_numpy()[np.repeat(np.arange(n), 2)]
     ]
     li_rand = np.repeat(np.arange(n), 2)[: len(rand)]
-    slots = load_feed_slots(conn, profiles, slot_feeds, heads=heads)
+    rosters = sorted(heads)  # every linked feed may be a programme's roster
+    probe = load_feed_slots(
+        conn, profiles, rosters, only_keys=profiles["id_key"].to_numpy()[np.concatenate([own, rand])]
+    )
+    member = probe.counts > 0
+    chosen = choose_programmes(
+        hidden["programme_tag"].to_numpy(),
+        hidden["feed_id"].to_numpy(),
+        member[own],
+        member[rand],
+        sorted(probe.columns, key=probe.columns.get),
+    )
+    programmes = [(c.tag, c.roster) for c in chosen]
+    slots = load_feed_slots(conn, profiles, slot_feeds, heads=heads, programmes=programmes)
     match_levels = compare_pairs(hidden, own_loo, np.arange(n), np.arange(n))
     match_levels["feed_slot"] = slots.level(hidden["feed_id"].to_numpy(), own, leave_one_out=True)
     # not left out: a record's own relation field makes its person's head status, but only feeds
@@ -531,10 +598,11 @@ def train(
     is_match = np.concatenate([np.ones(n, bool), np.zeros(len(rand), bool)])
     li = np.concatenate([np.arange(n), li_rand])
     pi = np.concatenate([own, rand])
-    model = fit_supervised(levels.drop(columns=["head"]), is_match)
+    model = fit_supervised(levels.drop(columns=["head", "programme"]), is_match)
     model = _near_miss_floors(model)
     m_head, u_head = head_probabilities(levels["head"].to_numpy(), is_match, len(heads))
     model = override_field(model, "head", m_head, u_head)
+    model = override_field(model, "programme", *programme_probabilities(chosen))
     m_id, u_id = _id_probabilities(conn, real["id_digits"].to_numpy()[li[~is_match]], profiles, pi[~is_match])
     model = override_field(model, "id", m_id, u_id)
     model = FSModel(m=model.m, u=model.u, prior=1.0 / len(profiles), fields=model.fields)
@@ -548,6 +616,11 @@ def train(
         "training_records": int(len(sample)),
         "training_pairs": int(len(li)),
         "blocking_recall_without_id": round(float(found.mean()), 4),
+        "programmes": [
+            {"tag": c.tag, "roster": c.roster, "records": c.records, "m": round(c.m, 4), "u": round(c.u, 4)}
+            for c in chosen
+        ],
+        "programme_rosters": programmes,
         "model": model.as_dict(),
     }
     return model, report
@@ -598,6 +671,77 @@ def head_probabilities(
         share = min(max(share, lo), hi)
         m[2 * code + 1], m[2 * code] = share, 1.0 - share
         u[2 * code + 1], u[2 * code] = base, 1.0 - base
+    return m, u
+
+
+# A programme tag (feed:value) needs this many sampled records before its roster is learned, and
+# its roster must be worth this much (Kullback–Leibler divergence, in bits, between membership
+# among the tag's own persons and among random persons) to be used at all.
+PROGRAMME_MIN_RECORDS = 50
+PROGRAMME_MIN_BITS = 0.05
+
+
+@dataclass(frozen=True)
+class ProgrammeRoster:
+    """A programme tag, the feed whose records say a person is in that programme, and how often
+    the tag's own persons (m) and random persons (u) have a record there."""
+
+    tag: str
+    roster: str
+    records: int
+    m: float
+    u: float
+
+
+def _bernoulli_kl(m: np.ndarray, u: np.ndarray) -> np.ndarray:
+    return m * np.log2(m / u) + (1 - m) * np.log2((1 - m) / (1 - u))
+
+
+def choose_programmes(
+    tags: np.ndarray,
+    record_feeds: np.ndarray,
+    own_member: np.ndarray,
+    random_member: np.ndarray,
+    feeds: list[str],
+) -> list[ProgrammeRoster]:
+    """For each programme tag of the training sample, the feed whose membership best tells the
+    tag's persons from anyone (largest KL divergence), learned from the data, not configured:
+    代缴类型 低保对象 finds 民政's assistance roster, 补贴项目 护林员补助 the rangers' list.
+
+    tags: each sampled record's programme tag (None: none); record_feeds: its own feed, never its
+    roster; own_member (records x feeds) whether the record's own person has a record in each
+    feed; random_member (random persons x feeds) the same for random persons (u). m is shrunk
+    towards u like the head share and kept within HEAD_SHARE_BOUNDS.
+    """
+    out: list[ProgrammeRoster] = []
+    if len(random_member) == 0 or not feeds:
+        return out
+    lo, hi = HEAD_SHARE_BOUNDS
+    u = np.clip(random_member.mean(axis=0), 1e-3, 1 - 1e-3)
+    tags = np.asarray(tags, dtype=object)
+    present = pd.Series(tags).dropna()
+    for tag, count in sorted(present.value_counts().items()):
+        if count < PROGRAMME_MIN_RECORDS:
+            continue
+        rows = tags == tag
+        m = (own_member[rows].sum(axis=0) + HEAD_PRIOR_PAIRS * u) / (count + HEAD_PRIOR_PAIRS)
+        m = np.clip(m, lo, hi)
+        kl = _bernoulli_kl(m, u)
+        own_feeds = set(np.asarray(record_feeds, dtype=object)[rows])
+        kl[[i for i, f in enumerate(feeds) if f in own_feeds]] = -1.0
+        best = int(np.argmax(kl))
+        if kl[best] >= PROGRAMME_MIN_BITS:
+            out.append(ProgrammeRoster(str(tag), feeds[best], int(count), float(m[best]), float(u[best])))
+    return out
+
+
+def programme_probabilities(chosen: list[ProgrammeRoster]) -> tuple[dict[int, float], dict[int, float]]:
+    """m/u of the "programme" levels (see FeedSlots.programme_level): code i is chosen[i]."""
+    m: dict[int, float] = {-1: 1.0}
+    u: dict[int, float] = {-1: 1.0}
+    for code, c in enumerate(chosen):
+        m[2 * code + 1], m[2 * code] = c.m, 1.0 - c.m
+        u[2 * code + 1], u[2 * code] = c.u, 1.0 - c.u
     return m, u
 
 
@@ -755,9 +899,10 @@ def _evidence_dicts(levels: pd.DataFrame, weights: pd.DataFrame) -> list[dict]:
     """Per-field {level, bits} of many pairs at once (numpy rows, not DataFrame cell lookups)."""
     fields = list(levels.columns)
     lv = levels.to_numpy(dtype=np.int64).copy()
-    if "head" in fields:  # the feed is the record's own: show 1 head / 0 not head / -1 unknown
-        h = fields.index("head")
-        lv[:, h] = np.where(lv[:, h] >= 0, lv[:, h] % 2, lv[:, h])
+    for f in ("head", "programme"):  # show 1 head (on the roster) / 0 not / -1 unknown
+        if f in fields:
+            h = fields.index(f)
+            lv[:, h] = np.where(lv[:, h] >= 0, lv[:, h] % 2, lv[:, h])
     w = np.round(weights[fields].to_numpy(dtype=np.float64), 2)
     return [
         {f: {"level": int(a), "bits": float(b)} for f, a, b in zip(fields, lrow, wrow, strict=True)}

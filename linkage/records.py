@@ -168,6 +168,7 @@ def select_sql(feed: Feed, where: str = "TRUE") -> str:
         ),
         "born_after": born_after,
         "born_before": born_before,
+        "programme": f"{feed.subject_programme}::text" if feed.subject_programme else "NULL::text",
     }
     select = ",\n       ".join(f"{expr} AS {name}" for name, expr in cols.items())
     return f"SELECT {select}\nFROM staging.{feed.feed_id}_current{age_join}\nWHERE {where}"
@@ -194,6 +195,7 @@ RECORD_COLUMNS = (
     "account",
     "born_after",
     "born_before",
+    "programme",
 )
 
 

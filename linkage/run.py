@@ -63,6 +63,7 @@ class Night:
     model: FSModel | None = None
     slot_feeds: list[str] = field(default_factory=list)
     heads: list[str] = field(default_factory=list)
+    programmes: list[tuple[str, str]] = field(default_factory=list)  # (feed:value, roster feed)
     watermarks: dict = field(default_factory=dict)
     profiles: pd.DataFrame = field(default_factory=pd.DataFrame)
     unresolved: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -147,12 +148,15 @@ def prepare_night(
     model = None if mode == "full" else _load_model(conn)
     slot_feeds = None if model is None else _stored("slot_feeds", conn)
     heads = None if model is None else _stored("head_feeds", conn)
-    if model is None or slot_feeds is None or heads is None:
+    programmes = None if model is None else _stored("programme_rosters", conn)
+    if model is None or slot_feeds is None or heads is None or programmes is None:
         slot_feeds = persons.one_record_feeds(conn)
         heads = sorted(f.feed_id for f in linked_feeds(registry))
         model, training = persons.train(conn, night.profiles, settings, slot_feeds, heads)
-        figures["training"] = {k: v for k, v in training.items() if k != "model"}
+        programmes = training["programme_rosters"]
+        figures["training"] = {k: v for k, v in training.items() if k not in ("model", "programme_rosters")}
     night.model, night.slot_feeds, night.heads = model, slot_feeds, heads
+    night.programmes = [(str(tag), str(roster)) for tag, roster in programmes]
     t = night.lap("training", t)
     night.unresolved = persons.load_unresolved(conn, only_changed=night.scoped)
     return night
@@ -169,6 +173,7 @@ def feed_slots(conn: Connection, night: Night):
             sorted(night.unresolved["feed_id"].unique()),
             candidate_keys if night.scoped else None,
             night.heads,
+            night.programmes,
         )
 
     return slots
@@ -240,6 +245,7 @@ def stored_figures(night: Night) -> dict:
         "model_version": persons.MODEL_VERSION,
         "slot_feeds": night.slot_feeds,
         "head_feeds": night.heads,
+        "programme_rosters": night.programmes,
         "feed_watermarks": night.watermarks,
     }
 

@@ -92,6 +92,9 @@ class Feed:
     id_valid_min: float | None
     columns: tuple[Column, ...]
     subject_age: SubjectAge | None = None
+    # a field whose value names a programme the subject is in (代缴类型 低保对象, 补贴项目 护林员补助):
+    # linkage learns from the data which feed each value points to (docs/linkage.md)
+    subject_programme: str | None = None
 
     @property
     def feed_id(self) -> str:
@@ -180,6 +183,7 @@ def _parse_feed(dept: dict, raw: dict) -> Feed:
             id_valid_min=raw.get("id_valid_min"),
             columns=columns,
             subject_age=_parse_subject_age(raw.get("subject_age")),
+            subject_programme=raw.get("subject_programme"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise RegistryError(f"{where}: missing or malformed entry {exc}") from exc
@@ -236,6 +240,9 @@ def _validate(feed: Feed, where: str) -> None:
     if feed.has_person and (feed.field_column("name") is None or feed.field_column("id_number") is None):
         problems.append("person feed needs fields 'name' and 'id_number' (the subject)")
     problems += _age_problems(feed)
+    programme = feed.subject_programme
+    if programme is not None and feed.field_column(str(programme)) is None:
+        problems.append(f"subject_programme: no field {programme!r}")
     if problems:
         raise RegistryError(f"{where}: " + "; ".join(problems))
 

@@ -55,6 +55,10 @@ def _write(tmp_path, mutate) -> str:
             ),
             "not a value",
         ),
+        (
+            lambda d: d["departments"][0]["feeds"][0].update(subject_programme="no_such_field"),
+            "subject_programme: no field",
+        ),
     ],
 )
 def test_inconsistent_registry_is_refused_at_load(tmp_path, mutate, message):
