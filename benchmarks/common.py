@@ -36,16 +36,23 @@ def fresh_database(name: str) -> str:
     return make_url(admin).set(database=name).render_as_string(hide_password=False)
 
 
-def generated_county(households: int, seed: int) -> tuple[Path, Path]:
-    """A generated county under var/bench, reused when it already exists for these parameters."""
-    base = ROOT / "var" / "bench" / f"county_{households}_{seed}"
+def county_tag(households: int, seed: int, names: str = "realistic") -> str:
+    """`<households>_<seed>`, plus `_stress` for the stress name profile: the suffix of a
+    generated county's folder and of its benchmark database."""
+    return f"{households}_{seed}" + ("" if names == "realistic" else f"_{names}")
+
+
+def generated_county(households: int, seed: int, names: str = "realistic") -> tuple[Path, Path]:
+    """A generated county under var/bench, reused when it already exists for these parameters
+    (`names`: the generator's name profile, see shouwang.synth.names)."""
+    base = ROOT / "var" / "bench" / f"county_{county_tag(households, seed, names)}"
     landing, truth = base / "landing", base / "truth"
     marker = base / ".complete"
     if not marker.exists():
         from shouwang.synth import generate_county
 
         t0 = time.perf_counter()
-        generate_county(households=households, seed=seed, out_dir=landing, truth_dir=truth)
+        generate_county(households=households, seed=seed, out_dir=landing, truth_dir=truth, names=names)
         print(f"generated county: {households:,} households in {time.perf_counter() - t0:.0f}s")
         marker.touch()
     return landing, truth

@@ -19,15 +19,17 @@ import os
 import time
 from pathlib import Path
 
-from benchmarks.common import ROOT, PeakMemory, admin_url, fresh_database, generated_county
+from benchmarks.common import ROOT, PeakMemory, admin_url, county_tag, fresh_database, generated_county
 
 
-def _database(households: int, seed: int, landing: Path, reuse: bool) -> tuple[str, float | None]:
+def _database(
+    households: int, seed: int, landing: Path, reuse: bool, names: str = "realistic"
+) -> tuple[str, float | None]:
     """A database with the county ingested (reused when --reuse and it is there)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    name = f"shouwang_bench_link_{households}_{seed}"
+    name = f"shouwang_bench_link_{county_tag(households, seed, names)}"
     url = make_url(admin_url()).set(database=name).render_as_string(hide_password=False)
     if reuse:
         try:
@@ -127,6 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--households", type=int, default=450_000)
     parser.add_argument("--seed", type=int, default=20210630)
+    parser.add_argument(
+        "--names",
+        choices=("realistic", "stress"),
+        default="realistic",
+        help="the generator's name profile (stress: far more namesakes than real registers)",
+    )
     parser.add_argument("--reuse", action="store_true", help="reuse an already ingested benchmark database")
     parser.add_argument("--no-splink", action="store_true", help="skip the Splink comparison")
     parser.add_argument("--full-only", action="store_true", help="measure the full link only")
@@ -140,10 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    landing, truth = generated_county(args.households, args.seed)
-    url, ingest_seconds = _database(args.households, args.seed, landing, args.reuse)
+    landing, truth = generated_county(args.households, args.seed, args.names)
+    url, ingest_seconds = _database(args.households, args.seed, landing, args.reuse, args.names)
     result: dict = {
         "households": args.households,
+        "names": args.names,
         "ingest_seconds": ingest_seconds and round(ingest_seconds, 1),
     }
 
@@ -170,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     from shouwang.synth.later import write_later_delivery
 
     night = args.incremental_only or "20210731"
-    later = ROOT / "var" / "bench" / f"later_{args.households}_{args.seed}_{night}"
+    later = ROOT / "var" / "bench" / f"later_{county_tag(args.households, args.seed, args.names)}_{night}"
     if not later.exists():
         write_later_delivery(landing, later, night, 0.01, seed=int(night) % 1000)
     t0 = time.perf_counter()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import resource
 import time
 from dataclasses import dataclass, field
 
@@ -73,7 +74,10 @@ class Night:
         return self.mode == "incremental"
 
     def lap(self, name: str, t0: float) -> float:
+        """Record a stage's seconds and the process's peak memory so far (MB, resident)."""
         self.timings[name] = round(time.perf_counter() - t0, 1)
+        peak = self.figures.setdefault("peak_rss_mb", {})
+        peak[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KB on Linux
         return time.perf_counter()
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .generator import generate_county
+from .names import NAME_PROFILES
 
 
 def _yyyymmdd(text: str) -> date:
@@ -25,12 +26,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, required=True, help="landing folder for the deliveries")
     parser.add_argument("--truth", type=Path, default=None, help="truth folder (default: <out>_truth)")
     parser.add_argument("--date", type=_yyyymmdd, default=date(2021, 6, 30), help="extract date YYYYMMDD")
+    parser.add_argument(
+        "--names",
+        choices=NAME_PROFILES,
+        default="realistic",
+        help="realistic (calibrated on national name statistics) or stress (far more namesakes)",
+    )
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     """Generate and print a one-line-per-feed summary (counts only, never personal data)."""
-    s = generate_county(args.households, args.seed, args.out, extract_date=args.date, truth_dir=args.truth)
+    s = generate_county(
+        args.households,
+        args.seed,
+        args.out,
+        extract_date=args.date,
+        truth_dir=args.truth,
+        names=getattr(args, "names", "realistic"),
+    )
     for feed_id, n in sorted(s.rows.items()):
         print(f"{feed_id:24s} {n:>10,d}")
     print(

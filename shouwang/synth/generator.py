@@ -122,6 +122,7 @@ def generate_county(
     feeds: Iterable[str] | None = None,
     faults: Mapping[str, Iterable[str]] | None = None,
     workers: int | None = None,
+    names: str = "realistic",
 ) -> GenerationSummary:
     """Generate a synthetic county of `households` hukou households and deliver all feeds.
 
@@ -129,6 +130,8 @@ def generate_county(
     ("dept/feed"; the others are still built when later feeds depend on them). `faults` plants
     file-level delivery faults, e.g. {"truncated_last_line": ["gongan/huji"]}; see faults.py.
     `workers` > 1 writes spreadsheets in a helper process (default: 2 when the county is large).
+    `names`: "realistic" (default) or "stress" (far more namesakes than real registers; see
+    shouwang.synth.names).
     """
     t0 = time.perf_counter()
     if households < 1:
@@ -159,7 +162,8 @@ def generate_county(
         if pool is not None:
             pool.submit(int).result()
         summary, truth = _generate(
-            households, seed, out_dir, extract_date, truth_dir, registry, wanted, fault_plan, pool, t0
+            households, seed, out_dir, extract_date, truth_dir, registry, wanted, fault_plan, pool, t0,
+            names,
         )
     finally:
         if pool is not None:
@@ -186,10 +190,11 @@ def _generate(
     fault_plan: dict[str, list[str]],
     pool: ProcessPoolExecutor | None,
     t0: float,
+    names: str = "realistic",
 ) -> tuple[GenerationSummary, _TruthWriter]:
     gaz = load_gazetteer()
     places = PlaceRenderer(gaz)
-    world = build_world(households, stable_rng(seed, "world"), gaz, extract_date)
+    world = build_world(households, stable_rng(seed, "world"), gaz, extract_date, names)
     log.info(
         "world built: %d households, %d persons (%.1fs)",
         world.n_households,

@@ -249,8 +249,15 @@ def _topk_weighted(rng: np.random.Generator, weights: np.ndarray, k: int) -> np.
     return np.argpartition(-keys, k - 1)[:k]
 
 
-def build_world(n_households: int, rng: np.random.Generator, gaz: Gazetteer, extract_date: date) -> World:
-    """Build families, hukou households and persons for a county of `n_households` 户号."""
+def build_world(
+    n_households: int,
+    rng: np.random.Generator,
+    gaz: Gazetteer,
+    extract_date: date,
+    names: str = "realistic",
+) -> World:
+    """Build families, hukou households and persons for a county of `n_households` 户号
+    (`names`: the name profile, see shouwang.synth.names)."""
     ref = np.datetime64(extract_date, "D")
     n_split_target = int(round(0.045 * n_households))
     n_fam = max(1, n_households - n_split_target)
@@ -421,7 +428,7 @@ def build_world(n_households: int, rng: np.random.Generator, gaz: Gazetteer, ext
         | ((p_role == R_PARENT) & p_male)
     )
     surname = np.where(lineage, fam_surname[p_fam], own_surname)
-    given = draw_given(rng, birth_year, p_male)
+    given = draw_given(rng, birth_year, p_male, names)
     p_name = surname + given
     p_eth = np.full(n_p, "汉族", dtype=object)
     hui = rng.random(n_fam) < 0.01
@@ -440,7 +447,7 @@ def build_world(n_households: int, rng: np.random.Generator, gaz: Gazetteer, ext
     p_former = np.full(n_p, "", dtype=object)
     has_former = (rng.random(n_p) < 0.03) & ~minority
     p_former[has_former] = surname[has_former] + draw_given(
-        rng, birth_year[has_former] - 20, p_male[has_former]
+        rng, birth_year[has_former] - 20, p_male[has_former], names
     )
 
     # ---- marriage moves and ID numbers -------------------------------------------------------
