@@ -180,7 +180,7 @@ def score_block(
                 "second": candidates["second"].to_numpy(dtype=float),
                 "lse": candidates["lse"].to_numpy(dtype=float),
                 "candidates": candidates["candidates"].to_numpy(dtype=np.int64),
-                "evidence": [json.dumps(e) for e in candidates["evidence"]],
+                "evidence": [persons.evidence_text(e) for e in candidates["evidence"]],
             }
         )
         q = conn.exec_driver_sql
@@ -230,7 +230,8 @@ def finish_run(
             )
         c = frame(
             conn,
-            "SELECT feed_id, record_key, profile_id_key, weight, second, lse, candidates, evidence"
+            "SELECT feed_id, record_key, profile_id_key, weight, second, lse, candidates,"
+            " evidence::text AS evidence"
             " FROM linkage.block_candidate WHERE run_id = %(r)s",
             {"r": run_id},
         )

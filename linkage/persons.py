@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -890,13 +891,15 @@ def candidate_probability(bits: np.ndarray, lse: np.ndarray, n_profiles: int, sh
 class PersonResult:
     placed: pd.DataFrame  # left position -> profile position, probability, weight, method
     review: pd.DataFrame  # left position, profile position, probability, weight, reason, evidence
-    evidence: dict[int, dict]  # left position -> per-field evidence of its link
+    evidence: dict[int, str]  # left position -> per-field evidence of its link (JSON text)
     uu_groups: pd.DataFrame  # left position -> group label among unplaced records, probability
     figures: dict
 
 
-def _evidence_dicts(levels: pd.DataFrame, weights: pd.DataFrame) -> list[dict]:
-    """Per-field {level, bits} of many pairs at once (numpy rows, not DataFrame cell lookups)."""
+def _evidence_json(levels: pd.DataFrame, weights: pd.DataFrame) -> list[str]:
+    """Per-field {level, bits} of many pairs at once, as JSON text: one candidate per record is
+    kept until the run's end (half a million at 450k households), and as text each takes a
+    sixth of the memory a dict of dicts takes."""
     fields = list(levels.columns)
     lv = levels.to_numpy(dtype=np.int64).copy()
     for f in ("head", "programme"):  # show 1 head (on the roster) / 0 not / -1 unknown
@@ -905,9 +908,14 @@ def _evidence_dicts(levels: pd.DataFrame, weights: pd.DataFrame) -> list[dict]:
             lv[:, h] = np.where(lv[:, h] >= 0, lv[:, h] % 2, lv[:, h])
     w = np.round(weights[fields].to_numpy(dtype=np.float64), 2)
     return [
-        {f: {"level": int(a), "bits": float(b)} for f, a, b in zip(fields, lrow, wrow, strict=True)}
-        for lrow, wrow in zip(lv, w, strict=True)
+        json.dumps({f: {"level": int(a), "bits": float(b)} for f, a, b in zip(fields, r, x, strict=True)})
+        for r, x in zip(lv, w, strict=True)
     ]
+
+
+def evidence_text(evidence: str | dict | None) -> str | None:
+    """Evidence as JSON text, whether it comes as text (scoring) or parsed (a jsonb column)."""
+    return evidence if evidence is None or isinstance(evidence, str) else json.dumps(evidence)
 
 
 CANDIDATE_COLUMNS = ("l", "p", "weight", "second", "lse", "candidates", "evidence")
@@ -960,7 +968,7 @@ def score_candidates(
                     "second": best["second"],
                     "lse": best["lse"],
                     "candidates": np.bincount(li)[best["l"]],
-                    "evidence": _evidence_dicts(top_levels, top_weights),
+                    "evidence": _evidence_json(top_levels, top_weights),
                 }
             )
         )

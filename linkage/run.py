@@ -520,7 +520,7 @@ def _write_review_and_evidence(
                 "to_record_key": pk[ev["p"]],
                 "probability": ev["probability"].to_numpy(),
                 "weight": ev["weight"].to_numpy(),
-                "evidence": [json.dumps(e) for e in ev["evidence"]],
+                "evidence": [persons.evidence_text(e) for e in ev["evidence"]],
                 "run_id": run_id,
             }
         )
@@ -545,7 +545,7 @@ def _write_review_and_evidence(
                 "right_record_key": pk[rv["p"]],
                 "probability": rv["probability"].to_numpy(),
                 "weight": rv["weight"].to_numpy(),
-                "evidence": [json.dumps(e) for e in rv["evidence"]],
+                "evidence": [persons.evidence_text(e) for e in rv["evidence"]],
                 "reason": rv["reason"].to_numpy(),
                 "run_id": run_id,
             }
