@@ -14,6 +14,7 @@ from linkage import persons
 from linkage.fs import FSModel
 from linkage.records import select_sql
 from shouwang.registry import load_registry
+from tests.linkage.helpers import yanglao_delivery
 
 
 def _profiles() -> pd.DataFrame:
@@ -91,11 +92,7 @@ def test_windows_come_from_the_registry_and_the_delivery_extract_date(engine):
     registry = load_registry()
     yanglao, zizhu = registry.get("renshe_yanglao"), registry.get("jiaoyu_zizhu")
     with engine.begin() as conn:
-        delivery = conn.exec_driver_sql(
-            "INSERT INTO raw.delivery (feed_id, dept, feed, file_name, extract_date, sha256, size_bytes,"
-            " archive_path) VALUES ('renshe_yanglao', 'renshe', 'yanglao', 'yanglao_20210630.csv',"
-            " '2021-06-30', 'x', 1, 'a') RETURNING delivery_id"
-        ).scalar_one()
+        delivery = yanglao_delivery(conn)
         conn.exec_driver_sql(
             "INSERT INTO staging.renshe_yanglao (record_key, row_hash, valid_from, change_kind,"
             " pension_status) VALUES ('a', 1, %(d)s, 'new', '待遇领取'), ('b', 2, %(d)s, 'new', '参保缴费'),"

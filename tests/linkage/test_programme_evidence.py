@@ -12,6 +12,7 @@ from linkage import persons
 from linkage.fs import FSModel
 from linkage.records import select_sql
 from shouwang.registry import load_registry
+from tests.linkage.helpers import yanglao_delivery
 
 ROSTER, OTHER, OWN = "minzheng_jiuzhu", "renshe_yanglao", "caizheng_yikatong"
 
@@ -124,11 +125,7 @@ def test_the_programme_column_comes_from_the_registry(engine):
     assert declared["renshe_yanglao"] == "paid_for_category"
     yanglao = registry.get("renshe_yanglao")
     with engine.begin() as conn:
-        delivery = conn.exec_driver_sql(
-            "INSERT INTO raw.delivery (feed_id, dept, feed, file_name, extract_date, sha256, size_bytes,"
-            " archive_path) VALUES ('renshe_yanglao', 'renshe', 'yanglao', 'yanglao_20210630.csv',"
-            " '2021-06-30', 'x', 1, 'a') RETURNING delivery_id"
-        ).scalar_one()
+        delivery = yanglao_delivery(conn)
         conn.exec_driver_sql(
             "INSERT INTO staging.renshe_yanglao (record_key, row_hash, valid_from, change_kind,"
             " paid_for_category) VALUES ('a', 1, %(d)s, 'new', '低保对象'), ('b', 2, %(d)s, 'new', NULL)",
