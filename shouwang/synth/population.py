@@ -489,7 +489,9 @@ def build_world(
     p_dis_cat = np.where(disabled, rng.choice(7, size=n_p, p=DIS_CAT_P), -1)
     p_dis_grade = np.where(disabled, rng.choice([1, 2, 3, 4], size=n_p, p=[0.12, 0.2, 0.33, 0.35]), 0)
     p_dis_date = _uniform_dates(rng, "2006-01-01", str(ref - np.timedelta64(181, "D")), n_p)
-    p_dis_date = np.maximum(p_dis_date, p_birth + np.timedelta64(365, "D"))
+    # certified at the earliest at one year old, and never after the extract date (a baby's
+    # certificate is dated the extract date rather than in the future)
+    p_dis_date = np.minimum(np.maximum(p_dis_date, p_birth + np.timedelta64(365, "D")), ref)
     p_dis_date[~disabled] = np.datetime64("NaT")
 
     # planted: new severe disabilities certified in the last six months

@@ -246,3 +246,6 @@ def test_planted_events(county: GenerationSummary) -> None:
     deaths = events[events["event_type"] == "paid_after_death"]
     alive = _truth(county, "persons.csv").set_index("person_id")["alive"]
     assert (alive.loc[deaths["person_id"]] == "false").all()
+    # an event the deliveries can show is never dated after their extract date
+    disability = events[events["event_type"] == "severe_disability"]
+    assert len(disability) and (disability["event_date"] <= county.extract_date.isoformat()).all()

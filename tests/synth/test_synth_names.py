@@ -46,3 +46,11 @@ def test_composed_given_names_use_the_cohort_characters():
 def test_unknown_profile_is_refused():
     with pytest.raises(ValueError, match="name profile"):
         draw_given(np.random.default_rng(1), np.array([1980]), np.array([True]), "famous")
+
+
+def test_no_disability_is_certified_after_the_extract_date():
+    """Babies' certificates were once dated a year after birth, past the extract date: planted
+    "new severe disability" events that no delivery could show."""
+    world = build_world(20_000, stable_rng(7, "world"), load_gazetteer(), date(2021, 6, 30))
+    dates = world.p_dis_date[~np.isnat(world.p_dis_date)]
+    assert len(dates) and (dates <= np.datetime64("2021-06-30")).all()
