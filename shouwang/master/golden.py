@@ -26,10 +26,12 @@ _KEY = {"person": "person_id", "household": "household_id"}
 _ID_VALID = ("valid", "converted_15")
 
 
-def _value_cond(alias: str, source: Source) -> str:
+def _value_cond(alias: str, source: Source, feed_id: str) -> str:
     cond = f"{alias}.{source.column} IS NOT NULL AND {alias}.{source.column}::text <> ''"
     if source.id_column:
         cond += f" AND {alias}.{source.column}_status IN {_ID_VALID}"
+    if feed_id in source.conflict_feeds:  # the record's own valid ID says otherwise
+        cond += f" AND {alias}.{source.column}_conflict IS NOT TRUE"
     return cond
 
 
@@ -62,6 +64,8 @@ def _source_tables(conn: Connection, rules: tuple[AttributeRule, ...]) -> None:
                 cols.add(source.column)
                 if source.id_column:
                     cols.add(f"{source.column}_status")
+                if source.conflict_feeds:
+                    cols.add(f"{source.column}_conflict")
     for feed_id, cols in columns.items():
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.tmp_src_{feed_id}")
         conn.exec_driver_sql(
@@ -86,7 +90,7 @@ def _fill(conn: Connection, rule: AttributeRule, rank: int, source: Source) -> N
                 rank,
                 f"SELECT x.{key} AS entity_id, x.{source.column}::text AS value, '{feed_id}' AS feed_id,"
                 f" x.record_key, x.extract_date FROM tmp_src_{feed_id} x"
-                f" WHERE x.{key} IS NOT NULL AND {_value_cond('x', source)}",
+                f" WHERE x.{key} IS NOT NULL AND {_value_cond('x', source, feed_id)}",
             )
         )
         return
@@ -108,7 +112,7 @@ def _fill(conn: Connection, rule: AttributeRule, rank: int, source: Source) -> N
         f" d.extract_date FROM tmp_need k"
         f" JOIN staging.{feed_id}_current s ON s.record_key = k.record_key"
         f" JOIN raw.delivery d ON d.delivery_id = s.valid_from"
-        f" WHERE k.feed_id = '{feed_id}' AND {_value_cond('s', source)}"
+        f" WHERE k.feed_id = '{feed_id}' AND {_value_cond('s', source, feed_id)}"
         for feed_id in source.feeds
     ]
     q(_insert_sql(rule, rank, " UNION ALL ".join(parts), only_missing=False))

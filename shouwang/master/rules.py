@@ -30,6 +30,10 @@ class Source:
     feeds: tuple[str, ...]
     column: str
     id_column: bool  # an ID number: only valid / converted values count
+    # feeds whose records flag this value as contradicting their own valid ID number
+    # (`<column>_conflict`: a given sex or birth date the ID disagrees with): such a value is
+    # skipped, so the rank that reads the ID's own value (id_sex, id_birth_date) decides
+    conflict_feeds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,18 +49,21 @@ def _source(spec: str, registry: Registry, where: str) -> Source:
         raise RulesError(f"{where}: source {spec!r} is not <feed_id>.<column> or *.<column>")
     linked = {f.feed_id: f for f in linked_feeds(registry)}
     names = list(linked) if feed_part == "*" else [feed_part]
-    feeds = []
+    feeds, conflict_feeds = [], []
     for name in names:
         feed = linked.get(name)
         if feed is None:
             raise RulesError(f"{where}: {name!r} is not a feed whose rows are linked to persons")
-        if column in {c for c, _ in staged_columns(feed)}:
+        staged = {c for c, _ in staged_columns(feed)}
+        if column in staged:
             feeds.append(name)
+            if f"{column}_conflict" in staged:
+                conflict_feeds.append(name)
         elif feed_part != "*":
             raise RulesError(f"{where}: feed {name} has no staging column {column!r}")
     if not feeds:
         raise RulesError(f"{where}: no linked feed has a staging column {column!r}")
-    return Source(tuple(feeds), column, column.endswith("id_number"))
+    return Source(tuple(feeds), column, column.endswith("id_number"), tuple(conflict_feeds))
 
 
 def load_rules(path: Path | str | None = None, registry: Registry | None = None) -> tuple[AttributeRule, ...]:

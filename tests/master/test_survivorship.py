@@ -86,3 +86,39 @@ def test_authority_then_recency_then_non_empty_and_pins_win(engine):
     assert p1.lineage["phone"][:2] == ["renshe_jiuye", "w2"]
     assert (p2.name, p2.ethnicity) == ("丁", "回族")
     assert p2.lineage["name"][:2] == ["yibao_canbao", "c2"] and p2.lineage["ethnicity"][0] == "steward"
+
+
+def test_a_birth_date_or_sex_its_own_valid_id_contradicts_gives_way_to_the_id(engine):
+    """A day/month swap in the hukou's birth date (2021-12-01 for an ID born 2021-01-12) must not
+    become the master birth date, and may lie after the extract date; agreeing values still win."""
+    with engine.begin() as conn:
+        for p in ("P1", "P2"):
+            conn.execute(text("INSERT INTO linkage.person (person_id, created_run) VALUES (:p, 1)"), {"p": p})
+            conn.execute(
+                text(
+                    "INSERT INTO linkage.membership (person_id, household_id, source, run_id)"
+                    " VALUES (:p, 'H1', 'hukou', 1)"
+                ),
+                {"p": p},
+            )
+        _record(
+            conn, "gongan_huji", "h1", "P1", "2021-06-30",
+            birth_date=dt.date(2021, 12, 1), id_birth_date=dt.date(2021, 1, 12), birth_date_conflict=True,
+            sex="F", id_sex="M", sex_conflict=True,
+        )  # fmt: skip
+        _record(
+            conn, "gongan_huji", "h2", "P2", "2021-06-29",
+            birth_date=dt.date(1970, 3, 4), id_birth_date=dt.date(1970, 3, 4), birth_date_conflict=False,
+            sex="F", id_sex="F", sex_conflict=False,
+        )  # fmt: skip
+        build_candidate(conn, dt.date(2021, 6, 30))
+        rows = {
+            r.person_id: r
+            for r in conn.execute(
+                text("SELECT person_id, birth_date, sex, lineage FROM master_candidate.person")
+            )
+        }
+    assert (rows["P1"].birth_date, rows["P1"].sex) == (dt.date(2021, 1, 12), "M")
+    assert rows["P1"].lineage["birth_date"][3] == "source rank 2"
+    assert (rows["P2"].birth_date, rows["P2"].sex) == (dt.date(1970, 3, 4), "F")
+    assert rows["P2"].lineage["birth_date"][3] == "source rank 1"
