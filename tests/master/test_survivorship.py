@@ -44,17 +44,22 @@ def _record(conn, feed_id: str, key: str, person: str, day: str, **values) -> No
     )
 
 
+def _persons(conn, *persons: str) -> None:
+    """Master persons of run 1, all members of household H1."""
+    for p in persons:
+        conn.execute(text("INSERT INTO linkage.person (person_id, created_run) VALUES (:p, 1)"), {"p": p})
+        conn.execute(
+            text(
+                "INSERT INTO linkage.membership (person_id, household_id, source, run_id)"
+                " VALUES (:p, 'H1', 'hukou', 1)"
+            ),
+            {"p": p},
+        )
+
+
 def test_authority_then_recency_then_non_empty_and_pins_win(engine):
     with engine.begin() as conn:
-        for p in ("P1", "P2"):
-            conn.execute(text("INSERT INTO linkage.person (person_id, created_run) VALUES (:p, 1)"), {"p": p})
-            conn.execute(
-                text(
-                    "INSERT INTO linkage.membership (person_id, household_id, source, run_id)"
-                    " VALUES (:p, 'H1', 'hukou', 1)"
-                ),
-                {"p": p},
-            )
+        _persons(conn, "P1", "P2")
         # P1: the hukou record has no name; 乡村振兴 (rank 2) beats the newer 民政 record (rank 3)
         _record(conn, "gongan_huji", "h1", "P1", "2021-06-30", name=None, ethnicity="汉族")
         _record(conn, "xiangcun_jiance", "j1", "P1", "2021-06-30", name="甲")
@@ -92,15 +97,7 @@ def test_a_birth_date_or_sex_its_own_valid_id_contradicts_gives_way_to_the_id(en
     """A day/month swap in the hukou's birth date (2021-12-01 for an ID born 2021-01-12) must not
     become the master birth date, and may lie after the extract date; agreeing values still win."""
     with engine.begin() as conn:
-        for p in ("P1", "P2"):
-            conn.execute(text("INSERT INTO linkage.person (person_id, created_run) VALUES (:p, 1)"), {"p": p})
-            conn.execute(
-                text(
-                    "INSERT INTO linkage.membership (person_id, household_id, source, run_id)"
-                    " VALUES (:p, 'H1', 'hukou', 1)"
-                ),
-                {"p": p},
-            )
+        _persons(conn, "P1", "P2")
         _record(
             conn, "gongan_huji", "h1", "P1", "2021-06-30",
             birth_date=dt.date(2021, 12, 1), id_birth_date=dt.date(2021, 1, 12), birth_date_conflict=True,
