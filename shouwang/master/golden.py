@@ -28,10 +28,12 @@ _ID_VALID = ("valid", "converted_15")
 
 def _value_cond(alias: str, source: Source, feed_id: str) -> str:
     cond = f"{alias}.{source.column} IS NOT NULL AND {alias}.{source.column}::text <> ''"
-    if source.id_column:
-        cond += f" AND {alias}.{source.column}_status IN {_ID_VALID}"
+    if source.status_column:
+        cond += f" AND {alias}.{source.status_column} IN {_ID_VALID}"
     if feed_id in source.conflict_feeds:  # the record's own valid ID says otherwise
-        cond += f" AND {alias}.{source.column}_conflict IS NOT TRUE"
+        cond += (
+            f" AND NOT ({alias}.{source.column}_conflict IS TRUE AND {alias}.id_number_status IN {_ID_VALID})"
+        )
     return cond
 
 
@@ -62,10 +64,10 @@ def _source_tables(conn: Connection, rules: tuple[AttributeRule, ...]) -> None:
             if len(source.feeds) == 1:
                 cols = columns.setdefault(source.feeds[0], set())
                 cols.add(source.column)
-                if source.id_column:
-                    cols.add(f"{source.column}_status")
+                if source.status_column:
+                    cols.add(source.status_column)
                 if source.conflict_feeds:
-                    cols.add(f"{source.column}_conflict")
+                    cols |= {f"{source.column}_conflict", "id_number_status"}
     for feed_id, cols in columns.items():
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.tmp_src_{feed_id}")
         conn.exec_driver_sql(

@@ -30,10 +30,23 @@ class Source:
     feeds: tuple[str, ...]
     column: str
     id_column: bool  # an ID number: only valid / converted values count
-    # feeds whose records flag this value as contradicting their own valid ID number
-    # (`<column>_conflict`: a given sex or birth date the ID disagrees with): such a value is
-    # skipped, so the rank that reads the ID's own value (id_sex, id_birth_date) decides
+    # feeds whose records flag this value as contradicting their own ID number
+    # (`<column>_conflict`: a given sex or birth date the ID disagrees with): when that ID is
+    # valid, the value is skipped, so the rank that reads the ID's own value decides
     conflict_feeds: tuple[str, ...] = ()
+
+    @property
+    def status_column(self) -> str | None:
+        """The ID status that gates this column's values: an ID number's own, or, for the sex
+        and birth date decoded from the ID (decoded from bad-checksum IDs too, for linkage), the
+        record's ID number's."""
+        if self.id_column:
+            return f"{self.column}_status"
+        return "id_number_status" if self.column in ID_DECODED else None
+
+
+#: staging columns decoded from the record's ID number
+ID_DECODED = ("id_sex", "id_birth_date")
 
 
 @dataclass(frozen=True)

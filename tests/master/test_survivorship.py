@@ -95,18 +95,27 @@ def test_authority_then_recency_then_non_empty_and_pins_win(engine):
 
 def test_a_birth_date_or_sex_its_own_valid_id_contradicts_gives_way_to_the_id(engine):
     """A day/month swap in the hukou's birth date (2021-12-01 for an ID born 2021-01-12) must not
-    become the master birth date, and may lie after the extract date; agreeing values still win."""
+    become the master birth date, and may lie after the extract date; agreeing values still win.
+    An ID with a bad check digit decides nothing: its decoded date is as likely the typo."""
     with engine.begin() as conn:
-        _persons(conn, "P1", "P2")
+        _persons(conn, "P1", "P2", "P3", "P4")
         _record(
-            conn, "gongan_huji", "h1", "P1", "2021-06-30",
+            conn, "gongan_huji", "h1", "P1", "2021-06-30", id_number_status="valid",
             birth_date=dt.date(2021, 12, 1), id_birth_date=dt.date(2021, 1, 12), birth_date_conflict=True,
             sex="F", id_sex="M", sex_conflict=True,
         )  # fmt: skip
         _record(
-            conn, "gongan_huji", "h2", "P2", "2021-06-29",
+            conn, "gongan_huji", "h2", "P2", "2021-06-29", id_number_status="valid",
             birth_date=dt.date(1970, 3, 4), id_birth_date=dt.date(1970, 3, 4), birth_date_conflict=False,
             sex="F", id_sex="F", sex_conflict=False,
+        )  # fmt: skip
+        _record(
+            conn, "gongan_huji", "h3", "P3", "2021-06-28", id_number_status="bad_checksum",
+            birth_date=dt.date(2002, 6, 23), id_birth_date=dt.date(2022, 6, 23), birth_date_conflict=True,
+        )  # fmt: skip
+        _record(
+            conn, "yibao_canbao", "c4", "P4", "2021-06-30", id_number_status="bad_checksum",
+            id_birth_date=dt.date(1980, 1, 2), id_sex="M",
         )  # fmt: skip
         build_candidate(conn, dt.date(2021, 6, 30))
         rows = {
@@ -119,3 +128,5 @@ def test_a_birth_date_or_sex_its_own_valid_id_contradicts_gives_way_to_the_id(en
     assert rows["P1"].lineage["birth_date"][3] == "source rank 2"
     assert (rows["P2"].birth_date, rows["P2"].sex) == (dt.date(1970, 3, 4), "F")
     assert rows["P2"].lineage["birth_date"][3] == "source rank 1"
+    assert rows["P3"].birth_date == dt.date(2002, 6, 23)
+    assert (rows["P4"].birth_date, rows["P4"].sex) == (None, None)
