@@ -178,3 +178,30 @@ def test_100k_rows_match_scalar_cleaning():
     expected_note = ["已故" if k == 2 else None for k in noise.tolist()]
     assert out["name"].tolist() == expected_name
     assert out["name_note"].tolist() == expected_note
+
+
+def test_clean_names_skip_the_per_name_rules_with_the_same_answers():
+    """Spellings the regex finds clean are kept as they are; every other goes through the rules.
+    Random strings mixing plain characters with each kind the rules touch (traditional, full
+    width, white space, brackets, glue, dots, status words) must read as the rules read them."""
+    from shouwang.staging.standardize.names import (
+        _DOT_CHARS,
+        _GLUE,
+        _OPEN,
+        STATUS_WORDS,
+        _clean_one,
+        _clean_uniques,
+    )
+
+    rng = np.random.default_rng(11)
+    plain = list("王李张刘陈杨秀英玉兰国强建华丽伟芳买提阿依古") + ["故", "世", "亡", "A", "1"]
+    special = [*"張偉劉陳楊華麗國強蘭", "Ａ", "\u3000", " ", "\t", *_OPEN, "）", "】", *_GLUE, *_DOT_CHARS]
+    pieces = plain * 4 + special + list(STATUS_WORDS)
+    values = {"".join(rng.choice(pieces, rng.integers(0, 6))) for _ in range(20_000)}
+    values |= {"张伟", "王秀英已故", "已故", "李（已故）", "阿依古丽·买买提", "", "·"}
+    uniques = np.array(sorted(values), dtype=object)
+    names, notes = _clean_uniques(uniques)
+    expected = [_clean_one(u) for u in uniques.tolist()]
+    assert list(zip(names.tolist(), notes.tolist(), strict=True)) == expected
+    kept = sum(n == u for n, u in zip(names.tolist(), uniques.tolist(), strict=True))
+    assert 0 < kept < len(uniques)  # both paths taken

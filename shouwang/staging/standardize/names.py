@@ -11,6 +11,7 @@ import functools
 import re
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from ._common import FULLWIDTH, WHITESPACE, expand, expand_text, factorize, object_array, t2s_table
@@ -87,6 +88,38 @@ def _clean_one(raw: str) -> tuple[str | None, str | None]:
     return (s or None), ("、".join(notes) or None)
 
 
+@functools.cache
+def _needs_cleaning() -> str:
+    """RE2 pattern matching the spellings `_clean_one` could change: empty, holding a character it
+    translates, a bracket, a glue or dot character, or ending with a status word. Every other
+    spelling is already clean (name = itself, no note), which is most of a county's names."""
+    special = set(map(chr, _name_table())) | set(_OPEN) | set(_GLUE) | set(_DOT_CHARS) | {"·"}
+    chars = "".join(f"\\x{{{ord(c):x}}}" for c in sorted(special))  # RE2's \x{hhhh}: no escaping traps
+    words = "|".join("".join(f"\\x{{{ord(c):x}}}" for c in w) for w in STATUS_WORDS)
+    return f"^$|[{chars}]|(?:{words})$"
+
+
+def _clean_uniques(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(names, notes) of distinct spellings: clean ones found by Arrow's regex kernel and kept as
+    they are; only the others go through `_clean_one` (the same answers, a Python call less per
+    distinct name: 10 % of a county's ingest CPU went to that call)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = uniques.copy()
+    notes = np.full(len(uniques), None, dtype=object)
+    if not len(uniques):
+        return names, notes
+    dirty = np.flatnonzero(
+        pc.match_substring_regex(pa.array(uniques, type=pa.string()), _needs_cleaning())
+        .to_numpy(zero_copy_only=False)
+    )
+    pairs = [_clean_one(u) for u in uniques[dirty].tolist()]
+    names[dirty] = [p[0] for p in pairs]
+    notes[dirty] = [p[1] for p in pairs]
+    return names, notes
+
+
 def standardize_names(raw: pd.Series) -> pd.DataFrame:
     """Clean person names; returns columns name and name_note (same index).
 
@@ -94,9 +127,7 @@ def standardize_names(raw: pd.Series) -> pd.DataFrame:
     signal in its own right and must not leak into the name used for matching.
     """
     codes, uniques = factorize(raw)
-    pairs = [_clean_one(u) for u in uniques.tolist()]
-    names = object_array([p[0] for p in pairs])
-    notes = object_array([p[1] for p in pairs])
+    names, notes = _clean_uniques(uniques)
     return pd.DataFrame(
         {"name": expand_text(raw, codes, names), "name_note": expand_text(raw, codes, notes)},
         index=raw.index,
