@@ -110,10 +110,8 @@ def _clean_uniques(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     notes = np.full(len(uniques), None, dtype=object)
     if not len(uniques):
         return names, notes
-    dirty = np.flatnonzero(
-        pc.match_substring_regex(pa.array(uniques, type=pa.string()), _needs_cleaning())
-        .to_numpy(zero_copy_only=False)
-    )
+    found = pc.match_substring_regex(pa.array(uniques, type=pa.string()), _needs_cleaning())
+    dirty = np.flatnonzero(found.to_numpy(zero_copy_only=False))
     pairs = [_clean_one(u) for u in uniques[dirty].tolist()]
     names[dirty] = [p[0] for p in pairs]
     notes[dirty] = [p[1] for p in pairs]
