@@ -112,7 +112,7 @@ def _fill(conn: Connection, rule: AttributeRule, rank: int, source: Source) -> N
     parts = [
         f"SELECT k.entity_id, s.{source.column}::text AS value, '{feed_id}' AS feed_id, s.record_key,"
         f" d.extract_date FROM tmp_need k"
-        f" JOIN staging.{feed_id}_current s ON s.record_key = k.record_key"
+        f' JOIN staging.{feed_id}_current s ON s.record_key = k.record_key COLLATE "C"'
         f" JOIN raw.delivery d ON d.delivery_id = s.valid_from"
         f" WHERE k.feed_id = '{feed_id}' AND {_value_cond('s', source, feed_id)}"
         for feed_id in source.feeds

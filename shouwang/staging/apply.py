@@ -157,7 +157,8 @@ def apply_changes(
             SELECT %(d)s, %(f)s, n.record_key,
                    CASE WHEN n.action = 'remove' THEN 'removed'
                         WHEN c.record_key IS NULL THEN 'new' ELSE 'changed' END
-            FROM tmp_load n LEFT JOIN staging.{t} c ON c.record_key = n.record_key AND c.valid_to IS NULL
+            FROM tmp_load n LEFT JOIN staging.{t} c
+                 ON c.record_key = n.record_key COLLATE "C" AND c.valid_to IS NULL
             WHERE (n.action = 'remove' AND c.record_key IS NOT NULL)
                OR (n.action = 'upsert' AND (c.record_key IS NULL OR c.row_hash <> n.row_hash))"""
     else:
@@ -176,7 +177,7 @@ def apply_changes(
         f"""UPDATE staging.{t} s SET valid_to = %(d)s
             FROM staging.change_log l
             WHERE l.delivery_id = %(d)s AND l.change_kind IN ('changed', 'removed')
-              AND s.record_key = l.record_key AND s.valid_to IS NULL""",
+              AND s.record_key = l.record_key COLLATE "C" AND s.valid_to IS NULL""",
         params,
     )
     cols = ", ".join(data_cols)

@@ -99,6 +99,7 @@ def ddl_statements(feed: Feed) -> list[str]:
     # Every extra index costs more on a large first snapshot than the load itself; later stages
     # create what they query by (rollbacks and history scans are rare and may scan).
     stmts += [
+        drop_stale_key_index_sql(feed),
         current_key_index_sql(feed),
         f"CREATE OR REPLACE VIEW staging.{t}_current AS SELECT * FROM staging.{t} WHERE valid_to IS NULL",
     ]
@@ -106,6 +107,26 @@ def ddl_statements(feed: Feed) -> list[str]:
 
 
 def current_key_index_sql(feed: Feed) -> str:
+    """The unique index of current records by key, in byte order (collation "C").
+
+    A record key is an opaque identifier, never sorted for people, so its index compares bytes:
+    building it after a large first load takes half the time of the database's collation (the 40
+    indexes of a 450k county: 11.5 -> 5.1 s). A query that should use it compares with
+    `COLLATE "C"` (equality means the same in either collation).
+    """
     t = feed.feed_id
-    sql = f"CREATE UNIQUE INDEX IF NOT EXISTS {t}_current_key ON staging.{t} (record_key)"
+    sql = f'CREATE UNIQUE INDEX IF NOT EXISTS {t}_current_key ON staging.{t} (record_key COLLATE "C")'
     return sql + " WHERE valid_to IS NULL"
+
+
+def drop_stale_key_index_sql(feed: Feed) -> str:
+    """Drop the current-key index if an earlier version built it in another collation (it is
+    then rebuilt by `current_key_index_sql`)."""
+    t = feed.feed_id
+    return f"""DO $$ BEGIN
+        IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                   WHERE c.oid = to_regclass('staging.{t}_current_key')
+                     AND i.indcollation[0] <> '"C"'::regcollation) THEN
+            DROP INDEX staging.{t}_current_key;
+        END IF;
+    END $$"""
