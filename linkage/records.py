@@ -292,7 +292,8 @@ def refresh_records(
         deleted += q(
             f"""WITH gone AS (
                     DELETE FROM linkage.record r WHERE r.feed_id = '{t}'{closed}
-                    AND NOT EXISTS (SELECT 1 FROM staging.{t}_current c WHERE c.record_key = r.record_key COLLATE "C")
+                    AND NOT EXISTS (SELECT 1 FROM staging.{t}_current c
+                                    WHERE c.record_key = r.record_key COLLATE "C")
                     RETURNING r.feed_id, r.record_key, r.id_key)
                 INSERT INTO tmp_removed SELECT * FROM gone"""
         ).rowcount

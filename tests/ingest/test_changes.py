@@ -307,7 +307,8 @@ def test_the_current_key_index_compares_bytes_and_a_keyed_lookup_uses_it(tmp_pat
     upgrade(engine)
     assert _key_index(engine, "jiaotong_yingyun") == "C"
 
-    _yingyun(tmp_path / "n1", "20210630", [[f"K{i}", "甲", IDS[0], "普通货运", "1", "有效"] for i in range(3)])
+    rows = [[f"K{i}", "甲", IDS[0], "普通货运", "1", "有效"] for i in range(3)]
+    _yingyun(tmp_path / "n1", "20210630", rows)
     ingest_landing(tmp_path / "n1", database_url=db_url, workers=1)
     assert _key_index(engine, "jiaotong_yingyun") == "C"  # rebuilt after the first load's COPY
     with engine.begin() as conn:
